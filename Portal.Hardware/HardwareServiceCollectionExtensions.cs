@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Hardware.Simulated;
+
+namespace Portal.Hardware;
+
+public static class HardwareServiceCollectionExtensions
+{
+    /// <summary>Registers the driver factory and every driver this library ships.</summary>
+    public static IServiceCollection AddHardware(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SimulatedLab>();
+        services.TryAddSingleton<DriverFactory>();
+
+        services.AddPowerDriver<SimulatedPowerDriver>();
+        services.AddConsoleDriver<SimulatedConsole>();
+        return services;
+    }
+
+    public static IServiceCollection AddPowerDriver<TDriver>(this IServiceCollection services)
+        where TDriver : class, IPowerDriver, IDriver =>
+        services.AddSingleton(DriverRegistration.For<TDriver>(DriverKind.Power));
+
+    public static IServiceCollection AddConsoleDriver<TDriver>(this IServiceCollection services)
+        where TDriver : class, IConsole, IDriver =>
+        services.AddSingleton(DriverRegistration.For<TDriver>(DriverKind.Console));
+}

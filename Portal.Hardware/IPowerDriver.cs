@@ -1,0 +1,20 @@
+namespace Portal.Hardware;
+
+public enum PowerState
+{
+    Unknown,
+    Off,
+    On,
+}
+
+/// <summary>Switches a board's power (labgrid's PowerProtocol).</summary>
+public interface IPowerDriver
+{
+    Task PowerOnAsync(CancellationToken cancellationToken);
+
+    Task PowerOffAsync(CancellationToken cancellationToken);
+
+    Task CycleAsync(CancellationToken cancellationToken);
+
+    Task<PowerState> GetStateAsync(CancellationToken cancellationToken);
+}

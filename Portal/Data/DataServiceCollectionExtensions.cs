@@ -1,0 +1,40 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Portal.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    private const string DefaultConnectionString = "Data Source=data/portal.db";
+
+    /// <summary>
+    /// The portal's database: SQLite in <c>data/</c> beside the app by default (<c>ConnectionStrings:Portal</c> overrides it),
+    /// migrations applied at start, and a health check.
+    /// </summary>
+    public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
+    {
+        var connectionString = SqliteConnectionString(
+            builder.Configuration.GetConnectionString("Portal") ?? DefaultConnectionString,
+            builder.Environment.ContentRootPath);
+
+        // A factory, so that long-lived Blazor circuits take a short-lived context per operation;
+        // it also registers the scoped context that Identity's stores use.
+        builder.Services.AddDbContextFactory<ApplicationDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database");
+        return builder;
+    }
+
+    /// <summary>Resolves a relative SQLite file against the content root and makes sure its folder exists.</summary>
+    internal static string SqliteConnectionString(string connectionString, string contentRoot)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource is { Length: > 0 } file && file != ":memory:" && csb.Mode != SqliteOpenMode.Memory)
+        {
+            csb.DataSource = Path.GetFullPath(file, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(csb.DataSource)!);
+        }
+
+        return csb.ToString();
+    }
+}

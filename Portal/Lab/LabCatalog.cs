@@ -1,0 +1,93 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Hardware;
+
+namespace Portal.Lab;
+
+/// <summary>What a person sees of a board at a glance.</summary>
+public enum BoardState
+{
+    Free,
+    Reserved,
+    Offline,
+    Attention,
+}
+
+public sealed record BoardSummary(string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags);
+
+public sealed record BoardClassSummary(string Name, string Arch, string? Description, IReadOnlyList<BoardSummary> Boards)
+{
+    public int Free => Boards.Count(b => b.State == BoardState.Free);
+}
+
+/// <summary>A driver as shown to users: its name and its settings, secrets left out.</summary>
+public sealed record DriverView(string Driver, IReadOnlyDictionary<string, string?> Settings);
+
+public sealed record BoardDetails(
+    BoardSummary Board,
+    string Arch,
+    string? ClassDescription,
+    DriverView? Power,
+    DriverView? Console,
+    string? NetworkInterface,
+    string? SshEndpoint);
+
+/// <summary>Read side of the lab for pages and the API: active boards from the database, drivers from the config.</summary>
+public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory, IOptionsMonitor<LabOptions> lab, DriverFactory drivers)
+{
+    public async Task<IReadOnlyList<BoardClassSummary>> GetClassesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var classes = await db.BoardClasses.AsNoTracking()
+            .Where(c => c.RetiredAt == null)
+            .OrderBy(c => c.Name)
+            .Select(c => new
+            {
+                c.Name,
+                c.Arch,
+                c.Description,
+                Boards = c.Boards.Where(b => b.RetiredAt == null).OrderBy(b => b.Name).ToList(),
+            })
+            .ToListAsync(cancellationToken);
+
+        return classes
+            .Select(c => new BoardClassSummary(c.Name, c.Arch, c.Description, c.Boards.Select(b => Summarise(b, c.Name)).ToList()))
+            .ToList();
+    }
+
+    /// <summary>The board's details, or null when no active board has that name.</summary>
+    public async Task<BoardDetails?> GetBoardAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var board = await db.Boards.AsNoTracking().Include(b => b.Class)
+            .SingleOrDefaultAsync(b => b.Name == name && b.RetiredAt == null, cancellationToken);
+        if (board is null)
+        {
+            return null;
+        }
+
+        var configured = lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board.Name, StringComparison.OrdinalIgnoreCase));
+        return new BoardDetails(
+            Summarise(board, board.Class.Name),
+            board.Class.Arch,
+            board.Class.Description,
+            View(DriverKind.Power, configured is null ? null : LabDriverSpecs.PowerOf(configured)),
+            View(DriverKind.Console, configured is null ? null : LabDriverSpecs.ConsoleOf(configured)),
+            configured?.Network?.Interface,
+            configured?.Ssh is { Host: { } host } ssh ? $"{(ssh.User is null ? "" : ssh.User + "@")}{host}:{ssh.Port}" : null);
+    }
+
+    private DriverView? View(DriverKind kind, DriverSpec? spec) =>
+        spec is null ? null : new DriverView(spec.Driver, drivers.PublicSettings(kind, spec));
+
+    private static BoardSummary Summarise(Board board, string className) =>
+        new(board.Name, className, StateOf(board), board.Tags);
+
+    private static BoardState StateOf(Board board) => board.Condition switch
+    {
+        BoardCondition.Attention => BoardState.Attention,
+        BoardCondition.Offline => BoardState.Offline,
+        _ => BoardState.Free,
+    };
+}

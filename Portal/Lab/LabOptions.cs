@@ -1,0 +1,54 @@
+namespace Portal.Lab;
+
+/// <summary>The lab as written in the <c>Lab</c> config section: classes, boards and their drivers.</summary>
+public sealed class LabOptions
+{
+    public const string Section = "Lab";
+
+    public Dictionary<string, BoardClassOptions> Classes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public List<BoardOptions> Boards { get; set; } = [];
+
+    /// <summary>Run as <c>SCRIPT reserve|release BOARD</c> on every grant and release.</summary>
+    public string? SetupScript { get; set; }
+}
+
+public sealed class BoardClassOptions
+{
+    public string? Arch { get; set; }
+
+    public string? Description { get; set; }
+}
+
+public sealed class BoardOptions
+{
+    public string? Name { get; set; }
+
+    public string? Class { get; set; }
+
+    public Dictionary<string, string> Tags { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><c>Driver</c> plus the driver's own settings; empty when the board has no power control.</summary>
+    public Dictionary<string, string?> Power { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><c>Driver</c> plus the driver's own settings; empty when the board has no console.</summary>
+    public Dictionary<string, string?> Console { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public NetworkOptions? Network { get; set; }
+
+    public SshOptions? Ssh { get; set; }
+}
+
+public sealed class NetworkOptions
+{
+    public string? Interface { get; set; }
+}
+
+public sealed class SshOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 22;
+
+    public string? User { get; set; }
+}

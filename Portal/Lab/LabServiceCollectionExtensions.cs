@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Options;
+using Portal.Hardware;
+
+namespace Portal.Lab;
+
+public static class LabServiceCollectionExtensions
+{
+    /// <summary>The lab: drivers, the validated Lab config, its synchronisation into the database, and the catalog pages read.</summary>
+    public static IServiceCollection AddLab(this IServiceCollection services)
+    {
+        services.AddHardware();
+        services.AddOptions<LabOptions>().BindConfiguration(LabOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LabOptions>, LabOptionsValidator>();
+        services.AddSingleton<LabSynchronizer>();
+        services.AddSingleton<LabCatalog>();
+        services.AddHostedService<LabSyncOnStart>();
+        return services;
+    }
+}

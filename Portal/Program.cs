@@ -1,0 +1,33 @@
+using Portal.Components;
+using Portal.Components.Account;
+using Portal.Data;
+using Portal.Identity;
+using Portal.Lab;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Start-up steps run in this order: migrations, roles and first admin, lab synchronisation.
+builder.AddPortalData();
+builder.Services.AddPortalIdentity();
+builder.Services.AddLab();
+builder.Services.AddPortalUi();
+
+var app = builder.Build();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    app.UseHsts();
+}
+
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapHealthChecks("/healthz");
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAdditionalIdentityEndpoints();
+
+app.Run();
+
+public partial class Program;
