@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Hardware.Command;
 using Portal.Hardware.Simulated;
 
 namespace Portal.Hardware;
@@ -14,6 +15,7 @@ public static class HardwareServiceCollectionExtensions
         services.TryAddSingleton<DriverFactory>();
 
         services.AddPowerDriver<SimulatedPowerDriver>();
+        services.AddPowerDriver<CommandPowerDriver>();
         services.AddConsoleDriver<SimulatedConsole>();
         return services;
     }

@@ -18,3 +18,6 @@ public interface IPowerDriver
 
     Task<PowerState> GetStateAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A power action failed; the message is one sentence fit to show on the page.</summary>
+public sealed class PowerDriverException(string message, Exception? inner = null) : Exception(message, inner);

@@ -6,6 +6,10 @@ using Portal.Lab;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// `dotnet run` serves MudBlazor's and Blazor's assets from the build manifest in every environment;
+// a published app has no such manifest and this does nothing.
+builder.WebHost.UseStaticWebAssets();
+
 // Start-up steps run in this order: migrations, roles and first admin, lab synchronisation.
 builder.AddPortalData();
 builder.Services.AddPortalIdentity();

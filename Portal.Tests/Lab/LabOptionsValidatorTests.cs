@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Hardware;
+using Portal.Lab;
+
+namespace Portal.Tests.Lab;
+
+public sealed class LabOptionsValidatorTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-lab-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void TheShippedDemoLabIsValid()
+    {
+        var repository = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repository, "Portal.sln")))
+        {
+            repository = Path.GetDirectoryName(repository) ?? throw new InvalidOperationException("Portal.sln not found above the test output");
+        }
+
+        var failures = Validate(File.ReadAllText(Path.Combine(repository, "Portal", "appsettings.json")));
+
+        Assert.Empty(failures);
+    }
+
+    [Theory]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "nope" } ] } }""",
+        "lab.json: Lab:Boards:0:Class: unknown class 'nope'; defined classes: rpi4")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4" }, { "Name": "B1", "Class": "rpi4" } ] } }""",
+        "lab.json: Lab:Boards:1:Name: duplicate board name 'B1' (first defined at Lab:Boards:0)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "command", "On": "true" } } ] } }""",
+        "lab.json: Lab:Boards:0:Power:Off: required for driver command")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "telepathy" } } ] } }""",
+        "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, simulated")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Baud": "115200" } } ] } }""",
+        "lab.json: Lab:Boards:0:Console:Driver: required; one of simulated")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Description": "no arch" } } } }""",
+        "lab.json: Lab:Classes:rpi4:Arch: required")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b 1", "Class": "rpi4" } ] } }""",
+        "lab.json: Lab:Boards:0:Name: 'b 1' may only contain letters, digits, '.', '_' and '-'")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "simulated", "PoweredAtStart": "maybe" } } ] } }""",
+        "lab.json: Lab:Boards:0:Console:PoweredAtStart: 'maybe' is not true or false")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "Port": 70000 } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh:Port: 70000 is not a TCP port (1-65535)")]
+    public void BadLabConfigIsReportedWithFileKeyAndReason(string json, string expected)
+    {
+        var failures = Validate(json);
+
+        Assert.Equal([expected], failures);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedNotJustTheFirst()
+    {
+        var failures = Validate("""{ "Lab": { "Classes": { "rpi4": { } }, "Boards": [ { "Class": "rpi4" }, { "Name": "b2", "Class": "x" } ] } }""");
+
+        Assert.Equal(
+            ["lab.json: Lab:Classes:rpi4:Arch: required", "lab.json: Lab:Boards:0:Name: required", "lab.json: Lab:Boards:1:Class: unknown class 'x'; defined classes: rpi4"],
+            failures);
+    }
+
+    private IEnumerable<string> Validate(string json)
+    {
+        File.WriteAllText(Path.Combine(_directory, "lab.json"), json);
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(_directory, "lab.json")).Build();
+        var options = configuration.GetSection(LabOptions.Section).Get<LabOptions>() ?? new LabOptions();
+        using var services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
+        var validator = new LabOptionsValidator(services.GetRequiredService<DriverFactory>(), configuration);
+        return validator.Validate(null, options).Failures ?? [];
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Portal.Tests.Support;
+
+/// <summary>The whole portal, as `dotnet run` starts it, on its own temporary SQLite file.</summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@localhost";
+    public const string AdminPassword = "Test-Admin-Pass-1";
+
+    private readonly Dictionary<string, string?> _settings = [];
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
+
+    /// <summary>Overrides one config key, as an environment variable or appsettings entry would.</summary>
+    public PortalFactory WithSetting(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Starts the portal on a free loopback port for a real browser and returns its base address.</summary>
+    public string StartOnLoopback()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/";
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(DataDirectory, "portal.db")}");
+        builder.UseSetting("Portal:Admin:Password", AdminPassword);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Hardware;
+using Portal.Lab;
+
+namespace Portal.Tests.Support;
+
+public static class TestLab
+{
+    /// <summary>A real catalog over the given database and lab config, with the real driver factory.</summary>
+    public static LabCatalog Catalog(IDbContextFactory<ApplicationDbContext> database, LabOptions lab)
+    {
+        var services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
+        return new LabCatalog(database, new StaticOptionsMonitor<LabOptions>(lab), services.GetRequiredService<DriverFactory>());
+    }
+
+    private sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
+}

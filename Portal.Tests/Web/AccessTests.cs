@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Identity;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+public sealed class AccessTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/boards")]
+    [InlineData("/boards/pine-01")]
+    [InlineData("/admin/users")]
+    public async Task AnonymousVisitorIsSentToLogin(string path)
+    {
+        var client = portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task AdminSeesTheUserList()
+    {
+        var admin = await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        var page = await admin.GetStringAsync("/admin/users");
+
+        Assert.Contains("admin@localhost", page);
+        Assert.Contains("New user", page);
+    }
+
+    [Fact]
+    public async Task OrdinaryUserSeesBoardsButIsRefusedTheUserList()
+    {
+        await CreateUserAsync("viewer@lab.test", "Viewer-Pass-1");
+        var user = await portal.LoggedInClientAsync("viewer@lab.test", "Viewer-Pass-1");
+
+        var users = await user.GetAsync("/admin/users");
+        var boards = await user.GetStringAsync("/boards");
+
+        Assert.Equal(HttpStatusCode.Redirect, users.StatusCode);
+        Assert.StartsWith("/Account/AccessDenied", users.Headers.Location?.PathAndQuery);
+        Assert.Contains("Access denied", await user.GetStringAsync(users.Headers.Location));
+        Assert.Contains("pine-01", boards);
+    }
+
+    [Fact]
+    public async Task FiveWrongPasswordsLockTheAccountEvenAgainstTheRightOne()
+    {
+        await CreateUserAsync("clumsy@lab.test", "Clumsy-Pass-1");
+        var client = portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            var wrong = await client.PostAsync("/Account/Login", await HttpLogin.LoginFormAsync(client, "clumsy@lab.test", "wrong"));
+            Assert.Contains("Wrong email or password.", await wrong.Content.ReadAsStringAsync());
+        }
+
+        var fifth = await client.PostAsync("/Account/Login", await HttpLogin.LoginFormAsync(client, "clumsy@lab.test", "wrong"));
+        var right = await client.PostAsync("/Account/Login", await HttpLogin.LoginFormAsync(client, "clumsy@lab.test", "Clumsy-Pass-1"));
+
+        Assert.EndsWith("/Account/Lockout", fifth.Headers.Location?.OriginalString);
+        Assert.EndsWith("/Account/Lockout", right.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task WrongPasswordSaysSo()
+    {
+        var client = portal.CreateClient();
+
+        var response = await client.PostAsync("/Account/Login", await HttpLogin.LoginFormAsync(client, PortalFactory.AdminEmail, "not-it"));
+
+        Assert.Contains("Wrong email or password.", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task LoginWithoutAntiforgeryTokenIsRejected()
+    {
+        var client = portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["Input.Email"] = PortalFactory.AdminEmail,
+            ["Input.Password"] = PortalFactory.AdminPassword,
+        });
+
+        var response = await client.PostAsync("/Account/Login", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RegistrationIsOffByDefault()
+    {
+        var page = await portal.CreateClient().GetStringAsync("/Account/Register");
+
+        Assert.Contains("Registration is turned off", page);
+    }
+
+    [Fact]
+    public async Task HealthEndpointReportsTheDatabaseReachable()
+    {
+        var response = await portal.CreateClient().GetStringAsync("/healthz");
+
+        Assert.Equal("Healthy", response);
+    }
+
+    private async Task CreateUserAsync(string email, string password)
+    {
+        var result = await portal.Services.GetRequiredService<UserAdminService>()
+            .CreateAsync(new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portal.Identity;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+public sealed class StartupTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-restart-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task SecondStartKeepsUsersAndTheFirstAdminsPassword()
+    {
+        var database = $"Data Source={Path.Combine(_directory, "portal.db")}";
+        await using (var first = new PortalFactory().WithSetting("ConnectionStrings:Portal", database))
+        {
+            var created = await first.Services.GetRequiredService<UserAdminService>()
+                .CreateAsync(new NewUser("kept@lab.test", "Kept-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
+            Assert.True(created.Succeeded, created.Error);
+        }
+
+        // A different configured password must not replace the admin created on the first start.
+        await using var second = new PortalFactory()
+            .WithSetting("ConnectionStrings:Portal", database)
+            .WithSetting("Portal:Admin:Password", "Another-Pass-9");
+
+        await second.LoggedInClientAsync("kept@lab.test", "Kept-Pass-1");
+        await second.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+    }
+
+    [Fact]
+    public async Task BadLabConfigStopsTheStartNamingKeyAndReason()
+    {
+        await using var portal = new PortalFactory()
+            .WithSetting("Lab:Boards:1:Class", "no-such-class")
+            .WithSetting("Lab:Boards:2:Power:Driver", "telepathy");
+
+        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+
+        Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, rpi4", error.Message);
+        Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, simulated", error.Message);
+    }
+}
