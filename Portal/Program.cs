@@ -3,6 +3,7 @@ using Portal.Components.Account;
 using Portal.Data;
 using Portal.Identity;
 using Portal.Lab;
+using Portal.Reservations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,10 +11,11 @@ var builder = WebApplication.CreateBuilder(args);
 // a published app has no such manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
 
-// Start-up steps run in this order: migrations, roles and first admin, lab synchronisation.
+// Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, reservation clock.
 builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
+builder.Services.AddReservations();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Hardware;
 using Portal.Lab;
@@ -14,14 +13,5 @@ public static class TestLab
     {
         var services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
         return new LabCatalog(database, new StaticOptionsMonitor<LabOptions>(lab), services.GetRequiredService<DriverFactory>());
-    }
-
-    private sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

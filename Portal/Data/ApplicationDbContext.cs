@@ -11,6 +11,12 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<Group> Groups => Set<Group>();
 
+    public DbSet<Reservation> Reservations => Set<Reservation>();
+
+    public DbSet<QueueEntry> Queue => Set<QueueEntry>();
+
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

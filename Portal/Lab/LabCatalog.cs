@@ -14,7 +14,10 @@ public enum BoardState
     Attention,
 }
 
-public sealed record BoardSummary(string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags);
+/// <summary>Who holds a board now.</summary>
+public sealed record BoardHolder(int ReservationId, string UserId, string Email, DateTime ExpiresAt);
+
+public sealed record BoardSummary(string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags, BoardHolder? Holder);
 
 public sealed record BoardClassSummary(string Name, string Arch, string? Description, IReadOnlyList<BoardSummary> Boards)
 {
@@ -50,9 +53,10 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
                 Boards = c.Boards.Where(b => b.RetiredAt == null).OrderBy(b => b.Name).ToList(),
             })
             .ToListAsync(cancellationToken);
+        var holders = await HoldersAsync(db, null, cancellationToken);
 
         return classes
-            .Select(c => new BoardClassSummary(c.Name, c.Arch, c.Description, c.Boards.Select(b => Summarise(b, c.Name)).ToList()))
+            .Select(c => new BoardClassSummary(c.Name, c.Arch, c.Description, c.Boards.Select(b => Summarise(b, c.Name, holders)).ToList()))
             .ToList();
     }
 
@@ -67,9 +71,10 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
             return null;
         }
 
+        var holders = await HoldersAsync(db, board.Id, cancellationToken);
         var configured = lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board.Name, StringComparison.OrdinalIgnoreCase));
         return new BoardDetails(
-            Summarise(board, board.Class.Name),
+            Summarise(board, board.Class.Name, holders),
             board.Class.Arch,
             board.Class.Description,
             View(DriverKind.Power, configured is null ? null : LabDriverSpecs.PowerOf(configured)),
@@ -81,13 +86,23 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
     private DriverView? View(DriverKind kind, DriverSpec? spec) =>
         spec is null ? null : new DriverView(spec.Driver, drivers.PublicSettings(kind, spec));
 
-    private static BoardSummary Summarise(Board board, string className) =>
-        new(board.Name, className, StateOf(board), board.Tags);
+    private static async Task<Dictionary<int, BoardHolder>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
+        await db.Reservations.AsNoTracking()
+            .Where(r => r.ActiveBoardId != null && (boardId == null || r.ActiveBoardId == boardId))
+            .Select(r => new { BoardId = r.ActiveBoardId!.Value, Holder = new BoardHolder(r.Id, r.UserId, r.User.Email ?? r.UserId, r.ExpiresAt) })
+            .ToDictionaryAsync(r => r.BoardId, r => r.Holder, cancellationToken);
 
-    private static BoardState StateOf(Board board) => board.Condition switch
+    private static BoardSummary Summarise(Board board, string className, Dictionary<int, BoardHolder> holders)
+    {
+        var holder = holders.GetValueOrDefault(board.Id);
+        return new(board.Name, className, StateOf(board, holder), board.Tags, holder);
+    }
+
+    private static BoardState StateOf(Board board, BoardHolder? holder) => board.Condition switch
     {
         BoardCondition.Attention => BoardState.Attention,
         BoardCondition.Offline => BoardState.Offline,
+        _ when holder is not null => BoardState.Reserved,
         _ => BoardState.Free,
     };
 }

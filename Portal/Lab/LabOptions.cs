@@ -11,6 +11,8 @@ public sealed class LabOptions
 
     /// <summary>Run as <c>SCRIPT reserve|release BOARD</c> on every grant and release.</summary>
     public string? SetupScript { get; set; }
+
+    public TimeSpan SetupScriptTimeout { get; set; } = TimeSpan.FromSeconds(120);
 }
 
 public sealed class BoardClassOptions

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Audit;
+using Portal.Data;
+using Portal.Lab;
+using Portal.Reservations;
+
+namespace Portal.Tests.Support;
+
+/// <summary>A real ReservationService over a migrated in-memory database, a fake clock and an optional setup script.</summary>
+public sealed class TestReservations : IDisposable
+{
+    public TestDatabase Database { get; } = new();
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+
+    public LabOptions Lab { get; } = new();
+
+    public ReservationOptions Options { get; } = new() { DefaultLease = TimeSpan.FromHours(1), MaxLease = TimeSpan.FromHours(4) };
+
+    public List<LabEvent> Events { get; } = [];
+
+    public ReservationService Service { get; }
+
+    public TestReservations()
+    {
+        var events = new LabEvents(NullLogger<LabEvents>.Instance);
+        events.Subscribe(e =>
+        {
+            lock (Events)
+            {
+                Events.Add(e);
+            }
+
+            return Task.CompletedTask;
+        });
+        Service = new ReservationService(
+            Database,
+            new StaticOptionsMonitor<ReservationOptions>(Options),
+            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), NullLogger<SetupScriptRunner>.Instance),
+            new AuditLog(Database, Clock),
+            events,
+            Clock,
+            NullLogger<ReservationService>.Instance);
+    }
+
+    /// <summary>Adds classes and boards ("class/board" or "class/board:tag=value") and users, as the lab sync and admins would.</summary>
+    public async Task SeedAsync(string[] boards, params string[] users)
+    {
+        foreach (var spec in boards)
+        {
+            var (cls, rest) = (spec.Split('/')[0], spec.Split('/')[1]);
+            var parts = rest.Split(':');
+            Lab.Classes.TryAdd(cls, new BoardClassOptions { Arch = "arm64" });
+            var board = new BoardOptions { Name = parts[0], Class = cls };
+            foreach (var tag in parts.Skip(1))
+            {
+                board.Tags[tag.Split('=')[0]] = tag.Split('=')[1];
+            }
+
+            Lab.Boards.Add(board);
+        }
+
+        await new LabSynchronizer(Database, Microsoft.Extensions.Options.Options.Create(Lab), Clock, NullLogger<LabSynchronizer>.Instance).SyncAsync(CancellationToken.None);
+        await using var db = Database.CreateDbContext();
+        foreach (var user in users)
+        {
+            db.Users.Add(new ApplicationUser { Id = user, UserName = $"{user}@lab.test", Email = $"{user}@lab.test" });
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    public static Actor User(string id) => new(id, $"{id}@lab.test", IsAdmin: false);
+
+    public static Actor Admin(string id) => new(id, $"{id}@lab.test", IsAdmin: true);
+
+    public void Dispose() => Database.Dispose();
+}
+
+public sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+
+    public T Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}

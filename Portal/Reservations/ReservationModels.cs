@@ -1,0 +1,50 @@
+using Portal.Data;
+
+namespace Portal.Reservations;
+
+/// <summary>Who asks: every check of "holder or admin" is made against this.</summary>
+public sealed record Actor(string UserId, string Email, bool IsAdmin);
+
+public sealed record ReservationView(
+    int Id,
+    string Board,
+    string BoardClass,
+    string UserId,
+    string UserEmail,
+    ReservationState State,
+    DateTime GrantedAt,
+    DateTime ExpiresAt,
+    DateTime? EndedAt,
+    string? EndedBy,
+    string? SetupOutput,
+    string? TeardownOutput);
+
+public sealed record QueueEntryView(
+    int Id,
+    string BoardClass,
+    IReadOnlyDictionary<string, string> TagFilter,
+    string UserId,
+    string UserEmail,
+    int Position,
+    DateTime CreatedAt,
+    QueueEntryState State,
+    int? ReservationId);
+
+public enum ReservationErrorKind
+{
+    NotFound,
+    Conflict,
+    Forbidden,
+    Invalid,
+    SetupFailed,
+}
+
+public sealed record ReservationError(ReservationErrorKind Kind, string Detail);
+
+/// <summary>What a reserve, extend or release call came to: a reservation, a place in the queue, or an error (setup failure carries both).</summary>
+public sealed record ReservationOutcome(ReservationView? Reservation, QueueEntryView? Queued = null, ReservationError? Error = null)
+{
+    public static ReservationOutcome Fail(ReservationErrorKind kind, string detail) => new(null, null, new ReservationError(kind, detail));
+}
+
+public sealed record ReservationFilter(string? UserId = null, string? Board = null, bool ActiveOnly = false, int Take = 200);

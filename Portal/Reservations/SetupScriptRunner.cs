@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using Portal.Hardware;
+using Portal.Lab;
+
+namespace Portal.Reservations;
+
+public enum SetupPhase
+{
+    Reserve,
+    Release,
+}
+
+/// <summary>The site's script for grants and releases: <c>SCRIPT reserve|release BOARD</c>, with PORTAL_* variables, under a timeout.</summary>
+public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<SetupScriptRunner> logger)
+{
+    /// <summary>The script's outcome, or null when no script is configured.</summary>
+    public async Task<ShellResult?> RunAsync(SetupPhase phase, string board, string boardClass, string userEmail, int reservationId, CancellationToken cancellationToken)
+    {
+        var options = lab.CurrentValue;
+        if (string.IsNullOrWhiteSpace(options.SetupScript))
+        {
+            return null;
+        }
+
+        var verb = phase.ToString().ToLowerInvariant();
+        var environment = new Dictionary<string, string>
+        {
+            ["PORTAL_BOARD"] = board,
+            ["PORTAL_CLASS"] = boardClass,
+            ["PORTAL_USER"] = userEmail,
+            ["PORTAL_RESERVATION"] = reservationId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        // Board names are checked at start to be shell-safe; the script path is quoted.
+        var commandLine = $"'{options.SetupScript.Replace("'", "'\\''", StringComparison.Ordinal)}' {verb} {board}";
+        try
+        {
+            var result = await ShellCommand.RunAsync(commandLine, environment, options.SetupScriptTimeout, cancellationToken);
+            logger.LogInformation("Setup script {Phase} for {Board} (reservation {ReservationId}) exited with {ExitCode}", verb, board, reservationId, result.ExitCode);
+            return result;
+        }
+        catch (TimeoutException ex)
+        {
+            logger.LogWarning("Setup script {Phase} for {Board} (reservation {ReservationId}) timed out", verb, board, reservationId);
+            return new ShellResult(-1, ex.Message);
+        }
+    }
+}
