@@ -23,9 +23,12 @@ public sealed class TestReservations : IDisposable
 
     public ReservationService Service { get; }
 
+    /// <summary>The notifier the service publishes to; <see cref="Events"/> records what it heard.</summary>
+    public LabEvents Bus { get; } = new(NullLogger<LabEvents>.Instance);
+
     public TestReservations()
     {
-        var events = new LabEvents(NullLogger<LabEvents>.Instance);
+        var events = Bus;
         events.Subscribe(e =>
         {
             lock (Events)

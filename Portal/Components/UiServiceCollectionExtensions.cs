@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using Portal.Components.Shared;
 
 namespace Portal.Components;
 
@@ -9,6 +10,7 @@ public static class UiServiceCollectionExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<ReservationCommands>();
         return services;
     }
 }

@@ -242,6 +242,29 @@ public sealed class ReservationService(
         return new ReservationOutcome(null, await GetQueueEntryAsync(entryId, cancellationToken));
     }
 
+    /// <summary>An admin, having looked at a board in attention, makes it available again.</summary>
+    public async Task<ReservationOutcome> ClearAttentionAsync(Actor actor, string boardName, CancellationToken cancellationToken)
+    {
+        if (!actor.IsAdmin)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, "Only an admin may clear a board's attention state.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var board = await db.Boards.SingleOrDefaultAsync(b => b.Name == boardName && b.RetiredAt == null, cancellationToken);
+        if (board is null)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
+        }
+
+        board.Condition = BoardCondition.Ready;
+        await db.SaveChangesAsync(cancellationToken);
+        await audit.WriteAsync(actor.Email, "clear-attention", board.Name, null, null, cancellationToken);
+        await events.PublishAsync(new BoardChanged(board.Name));
+        await GrantFromQueueAsync(board.BoardClassId, cancellationToken);
+        return new ReservationOutcome(null);
+    }
+
     public async Task<ReservationView?> GetAsync(int reservationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
