@@ -1,3 +1,4 @@
+using Portal.Api;
 using Portal.Components;
 using Portal.Components.Account;
 using Portal.Data;
@@ -16,6 +17,7 @@ builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
 builder.Services.AddReservations();
+builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
@@ -31,6 +33,8 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz");
+app.MapPortalApiDocs();
+app.MapPortalApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAdditionalIdentityEndpoints();
 

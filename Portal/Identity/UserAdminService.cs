@@ -24,17 +24,16 @@ public sealed record AdminResult(string? Error)
 /// Each call takes its own scope, so a long-lived circuit holds no DbContext. The acting admin
 /// cannot lock themselves out, and the last admin cannot be removed.
 /// </summary>
-public sealed class UserAdminService(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, ILogger<UserAdminService> logger)
+public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<UserAdminService> logger)
 {
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         var adminIds = await AdminIdsAsync(db, cancellationToken);
-        var now = timeProvider.GetUtcNow();
         var users = await db.Users.AsNoTracking().Include(u => u.Groups).OrderBy(u => u.Email).ToListAsync(cancellationToken);
         return users
-            .Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? u.Id, adminIds.Contains(u.Id), u.LockoutEnd > now && u.LockoutEnd == DateTimeOffset.MaxValue, u.Groups.Select(g => g.Name).Order().ToList()))
+            .Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? u.Id, adminIds.Contains(u.Id), u.IsDisabled, u.Groups.Select(g => g.Name).Order().ToList()))
             .ToList();
     }
 

@@ -1,0 +1,32 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Api;
+using Portal.Identity;
+
+namespace Portal.Tests.Support;
+
+public static class ApiClients
+{
+    /// <summary>Creates a user (unless it is the admin) and an HTTP client that sends a fresh token of theirs.</summary>
+    public static async Task<HttpClient> TokenClientAsync(this PortalFactory portal, string email, DateTime? expiresAt = null)
+    {
+        var secret = await portal.CreateTokenAsync(email, expiresAt);
+        var client = portal.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return client;
+    }
+
+    public static async Task<string> CreateTokenAsync(this PortalFactory portal, string email, DateTime? expiresAt = null)
+    {
+        var users = portal.Services.GetRequiredService<UserAdminService>();
+        if (email != PortalFactory.AdminEmail && (await users.ListAsync(CancellationToken.None)).All(u => u.Email != email))
+        {
+            var created = await users.CreateAsync(new NewUser(email, "Api-User-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
+            Assert.True(created.Succeeded, created.Error);
+        }
+
+        var userId = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id;
+        var token = await portal.Services.GetRequiredService<AccessTokenService>().CreateAsync(userId, "test", expiresAt, CancellationToken.None);
+        return token.Secret;
+    }
+}

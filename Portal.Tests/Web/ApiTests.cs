@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Api;
+using Portal.Identity;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    [Fact]
+    public async Task RequestWithoutATokenGets401WithAProblemDetail()
+    {
+        var response = await portal.CreateClient().GetAsync("/api/v1/boards");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        Assert.StartsWith("Send a valid personal access token", problem!.Detail);
+    }
+
+    [Fact]
+    public async Task ABrowserCookieDoesNotOpenTheApi()
+    {
+        var browser = await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        var response = await browser.GetAsync("/api/v1/boards");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokedAndExpiredTokensGet401()
+    {
+        var expired = await portal.TokenClientAsync("late@lab.test", expiresAt: DateTime.UtcNow.AddMinutes(-1));
+        var secret = await portal.CreateTokenAsync("late@lab.test");
+        var tokens = portal.Services.GetRequiredService<AccessTokenService>();
+        var userId = (await portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == "late@lab.test").Id;
+        var revoked = (await tokens.ListAsync(userId, CancellationToken.None)).First(t => secret.StartsWith(t.Prefix, StringComparison.Ordinal));
+        Assert.True(await tokens.RevokeAsync(userId, revoked.Id, CancellationToken.None));
+        var client = portal.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await expired.GetAsync("/api/v1/boards")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/boards")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TokensAreStoredOnlyAsHashes()
+    {
+        var secret = await portal.CreateTokenAsync("careful@lab.test");
+
+        await using var scope = portal.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Portal.Data.ApplicationDbContext>();
+        var stored = db.AccessTokens.AsEnumerable().Select(t => $"{t.Hash}|{t.Prefix}|{t.Name}");
+        Assert.DoesNotContain(stored, row => row.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ListsClassesAndBoardsWithState()
+    {
+        var client = await portal.TokenClientAsync("reader@lab.test");
+
+        var classes = await client.GetFromJsonAsync<List<ApiBoardClass>>("/api/v1/classes");
+        var board = await client.GetFromJsonAsync<ApiBoard>("/api/v1/boards/rpi-01");
+
+        Assert.Equal(["pine64-a64-lts", "rpi4"], classes!.Select(c => c.Name));
+        Assert.Equal("arm64", classes![0].Arch);
+        Assert.Equal(["pine-01", "pine-02"], classes[0].Boards.Select(b => b.Name));
+        Assert.Equal("yes", board!.Tags["camera"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/boards/nope")).StatusCode);
+    }
+
+    [Fact]
+    public async Task HolderReservesExtendsAndReleasesABoard()
+    {
+        var client = await portal.TokenClientAsync("holder@lab.test");
+
+        var reserve = await client.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-01", null, null, LeaseMinutes: 30));
+        Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
+        var reservation = (await reserve.Content.ReadFromJsonAsync<ApiReservation>())!;
+        Assert.Equal("/api/v1/reservations/" + reservation.Id, reserve.Headers.Location?.OriginalString);
+        Assert.Equal(("pine-01", "active", "holder@lab.test"), (reservation.Board, reservation.State, reservation.User));
+        Assert.Equal("reserved", (await client.GetFromJsonAsync<ApiBoard>("/api/v1/boards/pine-01"))!.State);
+
+        var extended = await (await client.PostAsJsonAsync($"/api/v1/reservations/{reservation.Id}/extend", new ExtendRequest(60))).Content.ReadFromJsonAsync<ApiReservation>();
+        Assert.Equal(reservation.ExpiresAt.AddMinutes(60), extended!.ExpiresAt);
+
+        var released = await (await client.DeleteAsync($"/api/v1/reservations/{reservation.Id}")).Content.ReadFromJsonAsync<ApiReservation>();
+        Assert.Equal("released", released!.State);
+        Assert.Equal("free", (await client.GetFromJsonAsync<ApiBoard>("/api/v1/boards/pine-01"))!.State);
+        Assert.Contains((await client.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations"))!, r => r.Id == reservation.Id);
+    }
+
+    [Fact]
+    public async Task OnlyTheHolderOrAnAdminMaySeeExtendOrReleaseAReservation()
+    {
+        var holder = await portal.TokenClientAsync("owner@lab.test");
+        var other = await portal.TokenClientAsync("other@lab.test");
+        var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
+        var reservation = await (await holder.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-02", null, null, null))).Content.ReadFromJsonAsync<ApiReservation>();
+        var id = reservation!.Id;
+
+        var otherGets = await other.GetAsync($"/api/v1/reservations/{id}");
+        var otherExtends = await other.PostAsJsonAsync($"/api/v1/reservations/{id}/extend", new ExtendRequest(10));
+        var otherReleases = await other.DeleteAsync($"/api/v1/reservations/{id}");
+        var adminReleases = await admin.DeleteAsync($"/api/v1/reservations/{id}");
+
+        Assert.Equal(HttpStatusCode.NotFound, otherGets.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherExtends.StatusCode);
+        Assert.Equal($"Only the holder or an admin may extend reservation {id}.", (await otherExtends.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal(HttpStatusCode.Forbidden, otherReleases.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, adminReleases.StatusCode);
+    }
+
+    [Fact]
+    public async Task ClassRequestWithTagsWaitsInTheQueueWhenNoBoardMatches()
+    {
+        var first = await portal.TokenClientAsync("first@lab.test");
+        var second = await portal.TokenClientAsync("second@lab.test");
+        var granted = await first.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "rpi4", new() { ["camera"] = "yes" }, null));
+        var refused = await second.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "rpi4", new() { ["camera"] = "yes" }, null));
+        var queued = await second.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "rpi4", new() { ["camera"] = "yes" }, null, Wait: true));
+
+        Assert.Equal("rpi-01", (await granted.Content.ReadFromJsonAsync<ApiReservation>())!.Board);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("No free board of class rpi4 with camera=yes.", (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        var entry = (await queued.Content.ReadFromJsonAsync<ApiQueueEntry>())!;
+        Assert.Equal((1, "waiting"), (entry.Position, entry.State));
+
+        var firstReservation = (await first.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations?active=true"))!.Single();
+        await first.DeleteAsync($"/api/v1/reservations/{firstReservation.Id}");
+
+        var mine = await second.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations?active=true");
+        Assert.Equal("rpi-01", mine!.Single().Board);
+        Assert.Empty((await second.GetFromJsonAsync<List<ApiQueueEntry>>("/api/v1/queue"))!);
+    }
+
+    [Fact]
+    public async Task RequestNamingNeitherBoardNorClassIsABadRequest()
+    {
+        var client = await portal.TokenClientAsync("vague@lab.test");
+
+        var response = await client.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, null, null, null));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Name either a board or a class, not both and not neither.", (await response.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+    }
+
+    [Fact]
+    public async Task OpenApiDocumentDescribesEveryRouteAndTheBearerToken()
+    {
+        using var document = JsonDocument.Parse(await portal.CreateClient().GetStringAsync("/openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/v1/reservations", paths);
+        Assert.Contains("/api/v1/reservations/{id}/extend", paths);
+        Assert.Equal("bearer", document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+    }
+}

@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+
+namespace Portal.Api;
+
+public sealed record AccessTokenView(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+
+/// <summary>The secret of a new token, shown once, beside what is kept of it.</summary>
+public sealed record NewAccessToken(AccessTokenView Token, string Secret);
+
+/// <summary>Personal access tokens: created on the Tokens page, stored hashed, revocable, checked on every API call.</summary>
+public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> dbFactory, TimeProvider clock, ILogger<AccessTokenService> logger)
+{
+    public const string SecretPrefix = "ptl_";
+
+    public async Task<NewAccessToken> CreateAsync(string userId, string name, DateTime? expiresAt, CancellationToken cancellationToken)
+    {
+        var secret = SecretPrefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var token = new PersonalAccessToken
+        {
+            UserId = userId,
+            Name = name.Trim(),
+            Hash = HashOf(secret),
+            Prefix = secret[..12],
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+            ExpiresAt = expiresAt,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.AccessTokens.Add(token);
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Access token {TokenId} ({Prefix}...) created for user {UserId}", token.Id, token.Prefix, userId);
+        return new NewAccessToken(View(token), secret);
+    }
+
+    public async Task<IReadOnlyList<AccessTokenView>> ListAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var tokens = await db.AccessTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
+        return tokens.Select(View).ToList();
+    }
+
+    /// <summary>Revokes one of the user's tokens; false when they have no such token.</summary>
+    public async Task<bool> RevokeAsync(string userId, int tokenId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var revoked = await db.AccessTokens
+            .Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        logger.LogInformation("Access token {TokenId} of user {UserId} revoked", tokenId, userId);
+        return revoked == 1;
+    }
+
+    /// <summary>The id of the user a valid (known, unrevoked, unexpired) token belongs to, or null; records the use.</summary>
+    public async Task<string?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    {
+        if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var hash = HashOf(secret);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var token = await db.AccessTokens.AsNoTracking()
+            .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
+            .Select(t => new { t.Id, t.UserId, t.LastUsedAt })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (token is null)
+        {
+            return null;
+        }
+
+        // "Last used" is for people; a minute's precision spares the database a write per API call.
+        if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            await db.AccessTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
+        }
+
+        return token.UserId;
+    }
+
+    private static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static AccessTokenView View(PersonalAccessToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
+}
