@@ -13,6 +13,9 @@ public sealed class AccessTests(PortalFactory portal) : IClassFixture<PortalFact
     [InlineData("/boards")]
     [InlineData("/boards/pine-01")]
     [InlineData("/admin/users")]
+    [InlineData("/admin/reservations")]
+    [InlineData("/reservations")]
+    [InlineData("/tokens")]
     public async Task AnonymousVisitorIsSentToLogin(string path)
     {
         var client = portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -24,14 +27,16 @@ public sealed class AccessTests(PortalFactory portal) : IClassFixture<PortalFact
     }
 
     [Fact]
-    public async Task AdminSeesTheUserList()
+    public async Task AdminSeesTheUserListAndAllReservations()
     {
         var admin = await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
 
-        var page = await admin.GetStringAsync("/admin/users");
+        var users = await admin.GetStringAsync("/admin/users");
+        var reservations = await admin.GetStringAsync("/admin/reservations");
 
-        Assert.Contains("admin@localhost", page);
-        Assert.Contains("New user", page);
+        Assert.Contains("admin@localhost", users);
+        Assert.Contains("New user", users);
+        Assert.Contains("Audit log", reservations);
     }
 
     [Fact]
@@ -41,11 +46,13 @@ public sealed class AccessTests(PortalFactory portal) : IClassFixture<PortalFact
         var user = await portal.LoggedInClientAsync("viewer@lab.test", "Viewer-Pass-1");
 
         var users = await user.GetAsync("/admin/users");
+        var reservations = await user.GetAsync("/admin/reservations");
         var boards = await user.GetStringAsync("/boards");
 
         Assert.Equal(HttpStatusCode.Redirect, users.StatusCode);
         Assert.StartsWith("/Account/AccessDenied", users.Headers.Location?.PathAndQuery);
         Assert.Contains("Access denied", await user.GetStringAsync(users.Headers.Location));
+        Assert.StartsWith("/Account/AccessDenied", reservations.Headers.Location?.PathAndQuery);
         Assert.Contains("pine-01", boards);
     }
 
