@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Hardware;
 using Portal.Lab;
+using Portal.Tests.Support;
 
 namespace Portal.Tests.Lab;
 
@@ -14,13 +15,7 @@ public sealed class LabOptionsValidatorTests : IDisposable
     [Fact]
     public void TheShippedDemoLabIsValid()
     {
-        var repository = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(repository, "Portal.sln")))
-        {
-            repository = Path.GetDirectoryName(repository) ?? throw new InvalidOperationException("Portal.sln not found above the test output");
-        }
-
-        var failures = Validate(File.ReadAllText(Path.Combine(repository, "Portal", "appsettings.json")));
+        var failures = Validate(File.ReadAllText(Path.Combine(Repository.Root, "Portal", "appsettings.json")));
 
         Assert.Empty(failures);
     }

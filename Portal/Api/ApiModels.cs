@@ -19,7 +19,7 @@ public sealed record ApiBoardClass(string Name, string Arch, string? Description
 /// A reservation request: either <see cref="Board"/>, or <see cref="Class"/> with optional <see cref="Tags"/>
 /// (e.g. <c>{"usb": "yes"}</c>). <see cref="Wait"/> queues a class request when no board is free.
 /// </summary>
-public sealed record ReserveRequest(string? Board, string? Class, Dictionary<string, string>? Tags, int? LeaseMinutes, bool Wait = false);
+public sealed record ReserveRequest(string? Board, string? Class, Dictionary<string, string>? Tags, double? LeaseMinutes, bool Wait = false);
 
 public sealed record ExtendRequest(int? Minutes);
 

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Portal.Tests.Support;
+
+/// <summary>The built portal running as its own process, as `dotnet run` would run it, so a test can kill it hard.</summary>
+public sealed class PortalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private PortalProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(Repository.Root, "Portal"),
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Portal.dll"));
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        var process = new Process { StartInfo = start };
+        var portal = new PortalProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => portal.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => portal.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await portal.WaitUntilHealthyAsync();
+        return portal;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when the machine loses power.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = Address };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        {
+            try
+            {
+                if ((await client.GetAsync("healthz")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"The portal did not become healthy. Its output:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        var directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Portal.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("Portal.sln not found above the test output");
+        }
+
+        return directory;
+    }
+}

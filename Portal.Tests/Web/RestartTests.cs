@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Portal.Api;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>A portal killed with SIGKILL loses nothing: leases, their expiry and the queue's order survive a restart.</summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-kill-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task KilledPortalContinuesLeasesExpiresOverdueOnesAndKeepsTheQueueOrder()
+    {
+        var scriptLog = Path.Combine(_directory, "script.log");
+        var script = Path.Combine(_directory, "setup.sh");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\necho \"$1 $2 $PORTAL_USER\" >> {scriptLog}\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+            ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
+            ["Lab:SetupScript"] = script,
+        };
+
+        // Users and their tokens, made the way an admin and the Tokens page make them.
+        var secrets = new Dictionary<string, string>();
+        await using (var setup = new PortalFactory().WithSetting("ConnectionStrings:Portal", settings["ConnectionStrings:Portal"]))
+        {
+            foreach (var user in new[] { "alice", "bob", "carol", "dave" })
+            {
+                secrets[user] = await setup.CreateTokenAsync($"{user}@lab.test");
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        ApiReservation alice, bob;
+        await using (var first = await PortalProcess.StartAsync(settings))
+        {
+            alice = await ReserveAsync(first, secrets["alice"], new ReserveRequest("rpi-01", null, null, LeaseMinutes: 60));
+            bob = await ReserveAsync(first, secrets["bob"], new ReserveRequest("rpi-02", null, null, LeaseMinutes: 0.1));
+            Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["carol"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "rpi4", null, 60, Wait: true))).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["dave"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "rpi4", null, 60, Wait: true))).StatusCode);
+            await first.KillAsync();
+        }
+
+        // Bob's 6-second lease runs out while no portal is running.
+        var overdue = bob.ExpiresAt - DateTime.UtcNow;
+        if (overdue > TimeSpan.Zero)
+        {
+            await Task.Delay(overdue + TimeSpan.FromMilliseconds(200));
+        }
+
+        await using var second = await PortalProcess.StartAsync(settings);
+        var carol = Client(second, secrets["carol"]);
+        var carolsBoards = await PollAsync(async () => (await carol.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
+
+        var aliceNow = await Client(second, secrets["alice"]).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{alice.Id}");
+        var bobNow = await Client(second, secrets["bob"]).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{bob.Id}");
+        var davesQueue = await Client(second, secrets["dave"]).GetFromJsonAsync<List<ApiQueueEntry>>("api/v1/queue");
+        Assert.Equal(("active", alice.ExpiresAt), (aliceNow!.State, aliceNow.ExpiresAt));
+        Assert.Equal("expired", bobNow!.State);
+        Assert.Equal("rpi-02", carolsBoards.Single().Board);
+        Assert.Equal(1, davesQueue!.Single().Position);
+        Assert.Contains("release rpi-02 bob@lab.test", await File.ReadAllTextAsync(scriptLog));
+        Assert.Contains("reserve rpi-02 carol@lab.test", await File.ReadAllTextAsync(scriptLog));
+    }
+
+    private static HttpClient Client(PortalProcess portal, string secret)
+    {
+        var client = new HttpClient { BaseAddress = portal.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return client;
+    }
+
+    private static async Task<ApiReservation> ReserveAsync(PortalProcess portal, string secret, ReserveRequest request)
+    {
+        var response = await Client(portal, secret).PostAsJsonAsync("api/v1/reservations", request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<ApiReservation>())!;
+    }
+
+    /// <summary>Asks again until the answer is as expected; the bound only keeps a broken portal from hanging the test.</summary>
+    private static async Task<T> PollAsync<T>(Func<Task<T>> ask, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var answer = await ask();
+            if (done(answer) || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
