@@ -50,7 +50,8 @@ public sealed class ReservationServiceTests : IDisposable
 
         db.Reservations.Add(new Reservation { BoardId = board.Id, ActiveBoardId = board.Id, UserId = "bob", State = ReservationState.Active });
 
-        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        Assert.True(refused.IsUniqueViolation());
     }
 
     [Fact]

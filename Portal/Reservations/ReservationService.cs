@@ -414,15 +414,11 @@ public sealed class ReservationService(
             await db.SaveChangesAsync(cancellationToken);
             return reservation;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
+            // The unique index on ActiveBoardId turned away a second holder (who may have released already).
             db.Entry(reservation).State = EntityState.Detached;
-            if (await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id, cancellationToken))
-            {
-                return null; // the unique index turned away a second holder
-            }
-
-            throw;
+            return null;
         }
     }
 
