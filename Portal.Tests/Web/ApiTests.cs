@@ -140,6 +140,23 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     }
 
     [Fact]
+    public async Task OnlyTheRequesterMayLeaveTheirPlaceInTheQueue()
+    {
+        var holder = await portal.TokenClientAsync("keeper@lab.test");
+        var waiter = await portal.TokenClientAsync("waiter@lab.test");
+        var stranger = await portal.TokenClientAsync("stranger@lab.test");
+        await holder.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "rpi4", new() { ["camera"] = "no" }, null));
+        var queued = await (await waiter.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "rpi4", new() { ["camera"] = "no" }, null, Wait: true))).Content.ReadFromJsonAsync<ApiQueueEntry>();
+
+        var strangerLeaves = await stranger.DeleteAsync($"/api/v1/queue/{queued!.Id}");
+        var waiterLeaves = await waiter.DeleteAsync($"/api/v1/queue/{queued.Id}");
+
+        Assert.Equal(HttpStatusCode.NotFound, strangerLeaves.StatusCode);
+        Assert.Equal("cancelled", (await waiterLeaves.Content.ReadFromJsonAsync<ApiQueueEntry>())!.State);
+        Assert.Empty((await waiter.GetFromJsonAsync<List<ApiQueueEntry>>("/api/v1/queue"))!);
+    }
+
+    [Fact]
     public async Task RequestNamingNeitherBoardNorClassIsABadRequest()
     {
         var client = await portal.TokenClientAsync("vague@lab.test");
