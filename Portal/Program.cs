@@ -1,6 +1,7 @@
 using Portal.Api;
 using Portal.Components;
 using Portal.Components.Account;
+using Portal.Consoles;
 using Portal.Data;
 using Portal.Identity;
 using Portal.Lab;
@@ -17,6 +18,7 @@ builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
 builder.Services.AddReservations();
+builder.Services.AddConsoles();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
 

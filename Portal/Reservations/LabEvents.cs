@@ -12,6 +12,9 @@ public sealed record ReservationChanged(int ReservationId, string Board, string 
 /// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
 public sealed record QueueChanged(string BoardClass) : LabEvent;
 
+/// <summary>A board's power was switched (or found in a new state).</summary>
+public sealed record PowerChanged(string Board, string State) : LabEvent;
+
 /// <summary>
 /// The portal's one notifier for live updates (as eShop's order-status notifier): components subscribe,
 /// re-render on events, and dispose the subscription when they go away.

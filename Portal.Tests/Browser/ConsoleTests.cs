@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Portal.Identity;
+using Portal.Reservations;
+using Portal.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
+{
+    [ChromiumFact]
+    public async Task HolderTypesIntoTheSimulatedBoardAndPowerCycleShowsTheBootLog()
+    {
+        await CreateUserAsync("holder@lab.test");
+        await CreateUserAsync("watcher@lab.test");
+        var holder = await NewPageAsync();
+        var watcher = await NewPageAsync();
+        await LogInAsync(holder, "holder@lab.test", "Console-Pass-1");
+        await LogInAsync(watcher, "watcher@lab.test", "Console-Pass-1");
+
+        await holder.GetByRole(AriaRole.Button, new() { Name = "Reserve pine-01" }).ClickAsync();
+        await Expect(holder.GetByText("You hold pine-01.")).ToBeVisibleAsync();
+        await holder.GotoAsync("boards/pine-01/console");
+        await watcher.GotoAsync("boards/pine-01/console");
+        await Expect(holder.Locator("[data-console-mode]")).ToHaveAttributeAsync("data-console-mode", "interactive");
+        await Expect(watcher.Locator("[data-console-mode]")).ToHaveAttributeAsync("data-console-mode", "read-only");
+        var holderScreen = holder.Locator("[data-terminal] .xterm-rows");
+        var watcherScreen = watcher.Locator("[data-terminal] .xterm-rows");
+        await Expect(holderScreen).ToBeVisibleAsync();
+
+        await holder.Locator("[data-terminal]").ClickAsync();
+        await holder.Keyboard.TypeAsync("help");
+        await holder.Keyboard.PressAsync("Enter");
+
+        await Expect(holderScreen).ToContainTextAsync("Commands: help, uname [-a], echo TEXT, reboot");
+        await Expect(watcherScreen).ToContainTextAsync("Commands: help, uname [-a], echo TEXT, reboot");
+
+        await watcher.Locator("[data-terminal]").ClickAsync();
+        await watcher.Keyboard.TypeAsync("echo intruder");
+        await watcher.Keyboard.PressAsync("Enter");
+
+        await holder.GetByRole(AriaRole.Button, new() { Name = "Cycle" }).ClickAsync();
+        await Expect(holderScreen).ToContainTextAsync("U-Boot 2024.01", new() { Timeout = 20_000 });
+        await Expect(holderScreen).ToContainTextAsync("Welcome to pine-01");
+        await Expect(watcher.Locator("[data-power]")).ToHaveAttributeAsync("data-power", "on");
+        await ScreenshotAsync(holder, "console");
+        await Expect(holderScreen).Not.ToContainTextAsync("intruder");
+    }
+
+    [ChromiumFact]
+    public async Task AReloadedConsoleShowsWhatWasPrintedBefore()
+    {
+        await CreateUserAsync("reloader@lab.test");
+        var reservations = Portal.Services.GetRequiredService<ReservationService>();
+        var users = await Portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
+        var id = users.Single(u => u.Email == "reloader@lab.test").Id;
+        await reservations.ReserveBoardAsync(new Actor(id, "reloader@lab.test", false), "rpi-02", null, CancellationToken.None);
+        var page = await NewPageAsync();
+        await LogInAsync(page, "reloader@lab.test", "Console-Pass-1");
+        await page.GotoAsync("boards/rpi-02/console");
+        var screen = page.Locator("[data-terminal] .xterm-rows");
+        await Expect(screen).ToBeVisibleAsync();
+        await page.Locator("[data-terminal]").ClickAsync();
+        await page.Keyboard.TypeAsync("echo before-reload");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(screen).ToContainTextAsync("before-reload");
+
+        await page.ReloadAsync();
+
+        await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("echo before-reload");
+    }
+
+    private async Task CreateUserAsync(string email)
+    {
+        var created = await Portal.Services.GetRequiredService<UserAdminService>()
+            .CreateAsync(new NewUser(email, "Console-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
+        Assert.True(created.Succeeded, created.Error);
+    }
+}

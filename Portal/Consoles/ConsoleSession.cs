@@ -1,0 +1,198 @@
+using System.Net.Sockets;
+using System.Text;
+using Portal.Hardware;
+
+namespace Portal.Consoles;
+
+public enum ConsoleStatus
+{
+    Connecting,
+    Connected,
+    Lost,
+}
+
+/// <summary>
+/// The one open connection to a board's console: reads it into the scrollback and out to every watcher, reopens it
+/// when it goes away (saying so in the terminal), and closes a while after the last watcher left.
+/// </summary>
+internal sealed class ConsoleSession
+{
+    private readonly Lock _gate = new();
+    private readonly IConsole _console;
+    private readonly ConsoleOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Action<ConsoleSession> _closed;
+    private readonly ScrollbackRing _scrollback;
+    private readonly List<ConsoleWatcher> _watchers = [];
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Stream? _stream;
+    private ITimer? _idleTimer;
+
+    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed)
+    {
+        Board = board;
+        _console = console;
+        _options = options;
+        _clock = clock;
+        _logger = logger;
+        _closed = closed;
+        _scrollback = new ScrollbackRing(options.ScrollbackBytes);
+        _ = Task.Run(RunAsync);
+    }
+
+    public string Board { get; }
+
+    public ConsoleStatus Status { get; private set; } = ConsoleStatus.Connecting;
+
+    public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver)
+    {
+        lock (_gate)
+        {
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+            var watcher = new ConsoleWatcher(this, deliver, _options.HighWatermark, _options.LowWatermark);
+            watcher.Offer(_scrollback.Snapshot(), force: true);
+            _watchers.Add(watcher);
+            return watcher;
+        }
+    }
+
+    public void Detach(ConsoleWatcher watcher)
+    {
+        lock (_gate)
+        {
+            if (_watchers.Remove(watcher) && _watchers.Count == 0)
+            {
+                _idleTimer = _clock.CreateTimer(_ => CloseIfIdle(), null, _options.IdleClose, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    public void Resync(ConsoleWatcher watcher)
+    {
+        lock (_gate)
+        {
+            watcher.ResyncWith(_scrollback.Snapshot());
+        }
+    }
+
+    public async Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_stream is { } stream)
+            {
+                await stream.WriteAsync(input, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // The read loop notices the loss and tells the watchers.
+            _logger.LogDebug(ex, "Writing to the console of {Board} failed", Board);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        string? lostBecause = null;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var stream = await _console.OpenAsync(_stop.Token);
+                _stream = stream;
+                Status = ConsoleStatus.Connected;
+                if (lostBecause is not null)
+                {
+                    _logger.LogInformation("Console of {Board} ({Console}) is back", Board, _console.Describe);
+                    Broadcast($"\r\n[console back: {_console.Describe}]\r\n");
+                    lostBecause = null;
+                }
+
+                while (true)
+                {
+                    var read = await stream.ReadAsync(buffer, _stop.Token);
+                    if (read == 0)
+                    {
+                        throw new EndOfStreamException("the connection was closed");
+                    }
+
+                    Broadcast(buffer.AsSpan(0, read).ToArray());
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                _stream = null;
+                Status = ConsoleStatus.Lost;
+                var reason = Reason(ex);
+                if (reason != lostBecause)
+                {
+                    _logger.LogWarning("Console of {Board} lost: {Console}: {Reason}; retrying", Board, _console.Describe, reason);
+                    Broadcast($"\r\n[console lost: {reason}; retrying]\r\n");
+                    lostBecause = reason;
+                }
+
+                try
+                {
+                    await Task.Delay(_options.ReconnectDelay, _clock, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        _stream = null;
+    }
+
+    private string Reason(Exception ex) => ex switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => $"{_console.Describe} not found",
+        UnauthorizedAccessException => $"{_console.Describe}: permission denied",
+        SocketException socket => $"{_console.Describe}: {socket.Message}",
+        _ => $"{_console.Describe}: {ex.Message}",
+    };
+
+    private void Broadcast(string text) => Broadcast(Encoding.UTF8.GetBytes(text));
+
+    private void Broadcast(byte[] data)
+    {
+        lock (_gate)
+        {
+            _scrollback.Append(data);
+            foreach (var watcher in _watchers)
+            {
+                watcher.Offer(data);
+            }
+        }
+    }
+
+    private void CloseIfIdle()
+    {
+        lock (_gate)
+        {
+            if (_watchers.Count > 0)
+            {
+                return;
+            }
+        }
+
+        _logger.LogInformation("Console of {Board} closed: nobody watched for {IdleClose}", Board, _options.IdleClose);
+        _stop.Cancel();
+        _closed(this);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Threading.Channels;
+
+namespace Portal.Consoles;
+
+/// <summary>
+/// One browser (or test) watching a board's console. Output reaches it in order through <c>deliver</c>; it says how
+/// much it has shown with <see cref="Acknowledge"/>. Above the high watermark it stops receiving (so a slow tab costs
+/// neither memory nor the other watchers anything) and, once it has caught up, is resynced from the scrollback.
+/// </summary>
+public sealed class ConsoleWatcher : IAsyncDisposable
+{
+    /// <summary>Sent before a resync: resets the terminal, then the scrollback is replayed.</summary>
+    internal static readonly byte[] TerminalReset = "\u001bc"u8.ToArray();
+
+    private readonly ConsoleSession _session;
+    private readonly Func<ReadOnlyMemory<byte>, Task> _deliver;
+    private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _pump;
+    private readonly int _high;
+    private readonly int _low;
+    private long _inFlight;
+    private bool _lagging;
+
+    internal ConsoleWatcher(ConsoleSession session, Func<ReadOnlyMemory<byte>, Task> deliver, int high, int low)
+    {
+        _session = session;
+        _deliver = deliver;
+        _high = high;
+        _low = low;
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public string Board => _session.Board;
+
+    /// <summary>Bytes sent but not yet acknowledged; never far above the high watermark.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Types into the console. Whether this watcher may do so is decided by the caller.</summary>
+    public Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) => _session.WriteAsync(input, cancellationToken);
+
+    public void Acknowledge(int bytes)
+    {
+        if (Interlocked.Add(ref _inFlight, -bytes) <= _low && Volatile.Read(ref _lagging))
+        {
+            _session.Resync(this);
+        }
+    }
+
+    /// <summary>Queues output; the session calls it under its lock, so output stays in order.</summary>
+    internal void Offer(byte[] data, bool force = false)
+    {
+        if (_lagging && !force)
+        {
+            return;
+        }
+
+        if (!force && InFlight + data.Length > _high)
+        {
+            Volatile.Write(ref _lagging, true);
+            return;
+        }
+
+        Interlocked.Add(ref _inFlight, data.Length);
+        _outbox.Writer.TryWrite(data);
+    }
+
+    /// <summary>Under the session's lock: replaces what the watcher missed by a reset and the scrollback.</summary>
+    internal void ResyncWith(byte[] scrollback)
+    {
+        if (!_lagging)
+        {
+            return;
+        }
+
+        _lagging = false;
+        Offer(TerminalReset, force: true);
+        Offer(scrollback, force: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _session.Detach(this);
+        _outbox.Writer.TryComplete();
+        await _pump;
+    }
+
+    private async Task PumpAsync()
+    {
+        await foreach (var chunk in _outbox.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await _deliver(chunk);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The page went away mid-delivery; its disposal detaches this watcher.
+                _outbox.Writer.TryComplete();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Portal.Audit;
+using Portal.Hardware;
+using Portal.Lab;
+using Portal.Reservations;
+
+namespace Portal.Consoles;
+
+public enum PowerAction
+{
+    On,
+    Off,
+    Cycle,
+}
+
+/// <summary>The power state after an action or a look, or the one sentence saying why it could not be had.</summary>
+public sealed record PowerResult(PowerState State, string? Error);
+
+/// <summary>Switches boards' power through their drivers: only for the board's holder or an admin, audited, published live.</summary>
+public sealed class PowerService(
+    DriverFactory drivers,
+    IOptionsMonitor<LabOptions> lab,
+    LabCatalog catalog,
+    AuditLog audit,
+    LabEvents events,
+    ILogger<PowerService> logger)
+{
+    private readonly ConcurrentDictionary<string, IPowerDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool HasPower(string board) => Driver(board) is not null;
+
+    public async Task<PowerResult> GetStateAsync(string board, CancellationToken cancellationToken)
+    {
+        if (Driver(board) is not { } driver)
+        {
+            return new(PowerState.Unknown, $"Board {board} has no power control.");
+        }
+
+        try
+        {
+            return new(await driver.GetStateAsync(cancellationToken), null);
+        }
+        catch (Exception ex) when (IsDriverFailure(ex))
+        {
+            logger.LogWarning("Reading the power state of {Board} failed: {Reason}", board, ex.Message);
+            return new(PowerState.Unknown, ex.Message);
+        }
+    }
+
+    public async Task<PowerResult> SwitchAsync(Actor actor, string board, PowerAction action, CancellationToken cancellationToken)
+    {
+        if (Driver(board) is not { } driver)
+        {
+            return new(PowerState.Unknown, $"Board {board} has no power control.");
+        }
+
+        var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
+        if (!actor.IsAdmin && holder?.UserId != actor.UserId)
+        {
+            return new(PowerState.Unknown, $"Only the holder of {board} or an admin may switch its power.");
+        }
+
+        try
+        {
+            await (action switch
+            {
+                PowerAction.On => driver.PowerOnAsync(cancellationToken),
+                PowerAction.Off => driver.PowerOffAsync(cancellationToken),
+                _ => driver.CycleAsync(cancellationToken),
+            });
+        }
+        catch (Exception ex) when (IsDriverFailure(ex))
+        {
+            logger.LogWarning("Power {Action} of {Board} by {User} failed: {Reason}", action, board, actor.Email, ex.Message);
+            return new(PowerState.Unknown, ex.Message);
+        }
+
+        logger.LogInformation("Power {Action} of {Board} by {User}", action, board, actor.Email);
+        await audit.WriteAsync(actor.Email, $"power-{action.ToString().ToLowerInvariant()}", board, holder?.ReservationId, null, cancellationToken);
+        var state = await GetStateAsync(board, cancellationToken);
+        await events.PublishAsync(new PowerChanged(board, state.State.ToString()));
+        return state;
+    }
+
+    private IPowerDriver? Driver(string board)
+    {
+        if (_drivers.TryGetValue(board, out var driver))
+        {
+            return driver;
+        }
+
+        var configured = lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board, StringComparison.OrdinalIgnoreCase));
+        return configured is not null && LabDriverSpecs.PowerOf(configured) is { } spec
+            ? _drivers.GetOrAdd(board, name => drivers.CreatePower(name, spec))
+            : null;
+    }
+
+    // Driver failures are expected (a switch that does not answer); they become a message, never a dead circuit.
+    private static bool IsDriverFailure(Exception ex) => ex is PowerDriverException or TimeoutException or IOException or System.Net.Sockets.SocketException;
+}
