@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Hardware.Command;
+using Portal.Hardware.Consoles;
 using Portal.Hardware.Simulated;
 
 namespace Portal.Hardware;
@@ -17,6 +18,8 @@ public static class HardwareServiceCollectionExtensions
         services.AddPowerDriver<SimulatedPowerDriver>();
         services.AddPowerDriver<CommandPowerDriver>();
         services.AddConsoleDriver<SimulatedConsole>();
+        services.AddConsoleDriver<SerialConsole>();
+        services.AddConsoleDriver<TcpConsole>();
         return services;
     }
 

@@ -35,7 +35,13 @@ public sealed class LabOptionsValidatorTests : IDisposable
         "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, simulated")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Baud": "115200" } } ] } }""",
-        "lab.json: Lab:Boards:0:Console:Driver: required; one of simulated")]
+        "lab.json: Lab:Boards:0:Console:Driver: required; one of serial, simulated, tcp")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "tcp", "Host": "lab-host-2", "Port": "70000" } } ] } }""",
+        "lab.json: Lab:Boards:0:Console:Port: '70000' is not a TCP port (1-65535)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "serial", "Device": "/dev/ttyUSB0", "Parity": "sometimes" } } ] } }""",
+        "lab.json: Lab:Boards:0:Console:Parity: 'sometimes' is not one of none, odd, even, mark, space")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Description": "no arch" } } } }""",
         "lab.json: Lab:Classes:rpi4:Arch: required")]

@@ -27,7 +27,7 @@ internal sealed class ConsoleSession
     private readonly List<ConsoleWatcher> _watchers = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private Stream? _stream;
+    private TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _idleTimer;
 
     public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed)
@@ -53,7 +53,11 @@ internal sealed class ConsoleSession
             _idleTimer?.Dispose();
             _idleTimer = null;
             var watcher = new ConsoleWatcher(this, deliver, _options.HighWatermark, _options.LowWatermark);
-            watcher.Offer(_scrollback.Snapshot(), force: true);
+            if (_scrollback.Snapshot() is { Length: > 0 } scrollback)
+            {
+                watcher.Offer(scrollback, force: true);
+            }
+
             _watchers.Add(watcher);
             return watcher;
         }
@@ -83,15 +87,14 @@ internal sealed class ConsoleSession
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            if (_stream is { } stream)
-            {
-                await stream.WriteAsync(input, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-            }
+            // Keys typed while the console is still opening wait for it, briefly.
+            var stream = await Volatile.Read(ref _stream).Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            await stream.WriteAsync(input, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
-            // The read loop notices the loss and tells the watchers.
+            // The console is away; the terminal already says so, and the read loop reopens it.
             _logger.LogDebug(ex, "Writing to the console of {Board} failed", Board);
         }
         finally
@@ -109,7 +112,7 @@ internal sealed class ConsoleSession
             try
             {
                 await using var stream = await _console.OpenAsync(_stop.Token);
-                _stream = stream;
+                Volatile.Read(ref _stream).TrySetResult(stream);
                 Status = ConsoleStatus.Connected;
                 if (lostBecause is not null)
                 {
@@ -135,7 +138,7 @@ internal sealed class ConsoleSession
             }
             catch (Exception ex)
             {
-                _stream = null;
+                ForgetStream();
                 Status = ConsoleStatus.Lost;
                 var reason = Reason(ex);
                 if (reason != lostBecause)
@@ -156,7 +159,16 @@ internal sealed class ConsoleSession
             }
         }
 
-        _stream = null;
+        ForgetStream();
+    }
+
+    /// <summary>Later writes wait for the next connection instead of going to a closed stream.</summary>
+    private void ForgetStream()
+    {
+        if (Volatile.Read(ref _stream).Task.IsCompleted)
+        {
+            Volatile.Write(ref _stream, new TaskCompletionSource<Stream>(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
     }
 
     private string Reason(Exception ex) => ex switch

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Portal.Consoles;
+using Portal.Hardware;
+using Portal.Lab;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Consoles;
+
+public sealed class ConsoleBrokerTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("portal-broker-").FullName;
+    private readonly ServiceProvider _services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
+    private readonly LabOptions _lab = new();
+    private readonly ConsoleOptions _options = new() { ScrollbackBytes = 8 * 1024, HighWatermark = 64 * 1024, LowWatermark = 8 * 1024, ReconnectDelay = TimeSpan.FromMilliseconds(100) };
+    private readonly List<ConsoleWatcher> _watchers = [];
+    private ConsoleBroker _broker = null!;
+
+    public Task InitializeAsync()
+    {
+        _broker = new ConsoleBroker(_services.GetRequiredService<DriverFactory>(), new StaticOptionsMonitor<LabOptions>(_lab), Options.Create(_options), TimeProvider.System, NullLoggerFactory.Instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var watcher in _watchers)
+        {
+            await watcher.DisposeAsync();
+        }
+
+        await _services.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task TwoWatchersSeeTheSameOutput()
+    {
+        Board("sim-1", ("Driver", "simulated"));
+        var alice = Watch("sim-1");
+        var bob = Watch("sim-1");
+
+        await alice.Watcher.WriteAsync("echo shared\r"u8.ToArray(), CancellationToken.None);
+
+        await alice.WaitForAsync("shared\r\nroot@sim-1:~# ");
+        await bob.WaitForAsync("shared\r\nroot@sim-1:~# ");
+    }
+
+    [Fact]
+    public async Task ALateWatcherGetsTheScrollbackFirst()
+    {
+        Board("sim-2", ("Driver", "simulated"));
+        var first = Watch("sim-2");
+        await first.Watcher.WriteAsync("echo earlier\r"u8.ToArray(), CancellationToken.None);
+        await first.WaitForAsync("earlier\r\n");
+
+        var late = Watch("sim-2");
+
+        await late.WaitForAsync("echo earlier\r\nearlier\r\n");
+    }
+
+    [Fact]
+    public void ScrollbackKeepsOnlyTheNewestBytes()
+    {
+        var ring = new ScrollbackRing(8);
+
+        ring.Append("abcdef"u8);
+        ring.Append("ghij"u8);
+
+        Assert.Equal("cdefghij", Encoding.ASCII.GetString(ring.Snapshot()));
+        ring.Append("0123456789"u8);
+        Assert.Equal("23456789", Encoding.ASCII.GetString(ring.Snapshot()));
+    }
+
+    [Fact]
+    public async Task AFloodingBoardNeitherGrowsAStalledWatchersBacklogNorStopsTheOthers()
+    {
+        using var flood = new TcpListener(IPAddress.Loopback, 0);
+        flood.Start();
+        var port = ((IPEndPoint)flood.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var source = Task.Run(async () =>
+        {
+            using var client = await flood.AcceptTcpClientAsync(stop.Token);
+            var line = Encoding.ASCII.GetBytes(new string('y', 1023) + "\n");
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await client.GetStream().WriteAsync(line, stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // the test is over
+            }
+        });
+        Board("flood", ("Driver", "tcp"), ("Host", "127.0.0.1"), ("Port", port.ToString(CultureInfo.InvariantCulture)));
+        var stalled = Watch("flood", acknowledge: false);
+        var reader = Watch("flood");
+
+        await reader.WaitForBytesAsync(4 * 1024 * 1024);
+
+        Assert.InRange(stalled.Watcher.InFlight, 1, _options.HighWatermark);
+        Assert.InRange(stalled.Received, 1, _options.HighWatermark);
+
+        // Once the stalled tab has drawn what it had, it is reset and given the scrollback, not the flood it missed.
+        stalled.Watcher.Acknowledge((int)stalled.Watcher.InFlight);
+        await stalled.WaitForAsync("\u001bc");
+        Assert.InRange(stalled.Watcher.InFlight, 1, _options.HighWatermark);
+        await stop.CancelAsync();
+        await source;
+    }
+
+    [SocatFact]
+    public async Task AVanishedSerialDeviceIsReportedAndTheConsoleComesBackByItself()
+    {
+        await using var line = new PtyPair(_directory);
+        await line.StartAsync();
+        Board("usb-board", ("Driver", "serial"), ("Device", line.Device));
+        var watcher = Watch("usb-board");
+        await using (var board = line.OpenPeer())
+        {
+            await board.WriteAsync("login: "u8.ToArray());
+            await watcher.WaitForAsync("login: ");
+        }
+
+        await line.UnplugAsync();
+        await watcher.WaitForAsync($"[console lost: {line.Device} not found; retrying]");
+
+        await line.StartAsync();
+        await watcher.WaitForAsync($"[console back: {line.Device}]");
+        await using var replugged = line.OpenPeer();
+        await replugged.WriteAsync("login again: "u8.ToArray());
+        await watcher.WaitForAsync("login again: ");
+    }
+
+    private void Board(string name, params (string Key, string Value)[] console)
+    {
+        var board = new BoardOptions { Name = name, Class = "test" };
+        foreach (var (key, value) in console)
+        {
+            board.Console[key] = value;
+        }
+
+        _lab.Boards.Add(board);
+    }
+
+    private OutputCollector Watch(string board, bool acknowledge = true)
+    {
+        var collector = new OutputCollector();
+        var watcher = _broker.Watch(board, data => collector.Deliver(data, acknowledge))!;
+        collector.Watcher = watcher;
+        _watchers.Add(watcher);
+        return collector;
+    }
+
+    /// <summary>Stands in for a browser tab: keeps what it was sent and, like xterm.js, acknowledges it once drawn.</summary>
+    private sealed class OutputCollector
+    {
+        private readonly StringBuilder _text = new();
+        private long _received;
+        private int _unacknowledged;
+        private ConsoleWatcher? _watcher;
+
+        /// <summary>Set once Watch returns; output may already have arrived, so its acknowledgement waits for it.</summary>
+        public ConsoleWatcher Watcher
+        {
+            get => _watcher!;
+            set
+            {
+                lock (_text)
+                {
+                    _watcher = value;
+                    value.Acknowledge(Interlocked.Exchange(ref _unacknowledged, 0));
+                }
+            }
+        }
+
+        public long Received => Interlocked.Read(ref _received);
+
+        public Task Deliver(ReadOnlyMemory<byte> data, bool acknowledge)
+        {
+            lock (_text)
+            {
+                if (_text.Length < 1024 * 1024)
+                {
+                    _text.Append(Encoding.UTF8.GetString(data.Span));
+                }
+            }
+
+            Interlocked.Add(ref _received, data.Length);
+            if (acknowledge)
+            {
+                lock (_text)
+                {
+                    if (_watcher is null)
+                    {
+                        _unacknowledged += data.Length;
+                    }
+                    else
+                    {
+                        _watcher.Acknowledge(data.Length);
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (true)
+            {
+                lock (_text)
+                {
+                    if (_text.ToString().Contains(text, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException($"'{text}' never arrived; the watcher saw: {_text}");
+                    }
+                }
+
+                await Task.Delay(20);
+            }
+        }
+
+        public async Task WaitForBytesAsync(long count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Received < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"only {Received} of {count} bytes arrived");
+                await Task.Delay(20);
+            }
+        }
+    }
+}
