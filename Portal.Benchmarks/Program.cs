@@ -166,6 +166,7 @@ internal sealed class BenchmarkPortal(string database, int boards) : WebApplicat
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={database}");
         builder.UseSetting("Portal:Admin:Password", "Bench-Admin-Pass-1");
+        builder.UseSetting("Consoles:LogDirectory", Path.Combine(Path.GetDirectoryName(database)!, "console-logs"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Lab:Classes:bench:Arch", "arm64");
         for (var i = 0; i < boards; i++)

@@ -37,6 +37,7 @@ app.MapStaticAssets();
 app.MapHealthChecks("/healthz");
 app.MapPortalApiDocs();
 app.MapPortalApi();
+app.MapConsoleLogs();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAdditionalIdentityEndpoints();
 

@@ -38,6 +38,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(DataDirectory, "portal.db")}");
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
+        builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -30,6 +30,7 @@ public sealed class RestartTests : IDisposable
             ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
             ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
             ["Lab:SetupScript"] = script,
+            ["Consoles:LogDirectory"] = Path.Combine(_directory, "console-logs"),
         };
 
         // Users and their tokens, made the way an admin and the Tokens page make them.

@@ -23,6 +23,14 @@ public sealed class ConsoleOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan IdleClose { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where each reservation's console traffic is kept; relative to the app's folder.</summary>
+    [Required]
+    public string LogDirectory { get; set; } = "data/console-logs";
+
+    /// <summary>The most of one reservation's console traffic that is kept; a flooding board stops adding after this.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxLogBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Pause between attempts to reopen a console that went away.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);
