@@ -1,3 +1,4 @@
+using Portal.Access;
 using Portal.Api;
 using Portal.Components;
 using Portal.Components.Account;
@@ -13,10 +14,12 @@ var builder = WebApplication.CreateBuilder(args);
 // a published app has no such manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
 
-// Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, reservation clock.
+// Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, default access rules,
+// reservation clock, console recorder.
 builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
+builder.Services.AddAccess();
 builder.Services.AddReservations();
 builder.Services.AddConsoles();
 builder.Services.AddPortalApi();

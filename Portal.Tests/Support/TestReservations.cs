@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Portal.Access;
 using Portal.Audit;
 using Portal.Data;
 using Portal.Lab;
@@ -42,6 +43,7 @@ public sealed class TestReservations : IDisposable
             Database,
             new StaticOptionsMonitor<ReservationOptions>(Options),
             new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), NullLogger<SetupScriptRunner>.Instance),
+            new AccessPolicy(Database),
             new AuditLog(Database, Clock),
             events,
             Clock,
@@ -70,6 +72,12 @@ public sealed class TestReservations : IDisposable
         foreach (var user in users)
         {
             db.Users.Add(new ApplicationUser { Id = user, UserName = $"{user}@lab.test", Email = $"{user}@lab.test" });
+        }
+
+        // As the demo lab's default rules: everyone may reserve every board.
+        if (!db.AccessRules.Any())
+        {
+            db.AccessRules.Add(new AccessRule { SubjectKind = SubjectKind.Everyone, Capability = Capability.Instantiate, TargetKind = TargetKind.All, Effect = RuleEffect.Permit });
         }
 
         await db.SaveChangesAsync();

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Portal.Access;
 using Portal.Audit;
+using Portal.Data;
 using Portal.Hardware;
 using Portal.Lab;
 using Portal.Reservations;
@@ -22,6 +24,7 @@ public sealed class PowerService(
     DriverFactory drivers,
     IOptionsMonitor<LabOptions> lab,
     LabCatalog catalog,
+    AccessPolicy access,
     AuditLog audit,
     LabEvents events,
     ILogger<PowerService> logger)
@@ -56,9 +59,9 @@ public sealed class PowerService(
         }
 
         var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
-        if (!actor.IsAdmin && holder?.UserId != actor.UserId)
+        if (await MayUseAsync(actor, board, holder, cancellationToken) is { } refusal)
         {
-            return new(PowerState.Unknown, $"Only the holder of {board} or an admin may switch its power.");
+            return new(PowerState.Unknown, refusal);
         }
 
         try
@@ -81,6 +84,18 @@ public sealed class PowerService(
         var state = await GetStateAsync(board, cancellationToken);
         await events.PublishAsync(new PowerChanged(board, state.State.ToString()));
         return state;
+    }
+
+    /// <summary>Null when the actor may switch the board's power: they hold it (or are an admin) and have the Power capability.</summary>
+    public async Task<string?> MayUseAsync(Actor actor, string board, BoardHolder? holder, CancellationToken cancellationToken)
+    {
+        if (!actor.IsAdmin && holder?.UserId != actor.UserId)
+        {
+            return $"Only the holder of {board} or an admin may switch its power.";
+        }
+
+        var decision = await access.DecideAsync(actor.UserId, Capability.Power, board, cancellationToken);
+        return decision.Permitted ? null : $"You lack the Power capability on board {board} ({decision.Reason}).";
     }
 
     private IPowerDriver? Driver(string board)

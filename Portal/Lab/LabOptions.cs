@@ -13,6 +13,21 @@ public sealed class LabOptions
     public string? SetupScript { get; set; }
 
     public TimeSpan SetupScriptTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Access rules created on the first start; after that, admins edit rules on the Access rules page.</summary>
+    public List<DefaultRuleOptions> DefaultRules { get; set; } = [];
+}
+
+/// <summary>A rule in config: <c>Subject</c> is <c>*</c>, <c>user:EMAIL</c> or <c>group:NAME</c>; <c>Target</c> is <c>*</c>, <c>board:NAME</c> or <c>class:NAME</c>.</summary>
+public sealed class DefaultRuleOptions
+{
+    public string Subject { get; set; } = "*";
+
+    public string? Capability { get; set; }
+
+    public string Target { get; set; } = "*";
+
+    public string Effect { get; set; } = "Permit";
 }
 
 public sealed class BoardClassOptions

@@ -35,6 +35,14 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
             }
         }
 
+        for (var i = 0; i < options.DefaultRules.Count; i++)
+        {
+            if (Portal.Access.DefaultRules.Parse(options.DefaultRules[i]) is { Key: { } ruleKey, Reason: { } reason })
+            {
+                yield return ($"{lab}:DefaultRules:{i}:{ruleKey}", reason);
+            }
+        }
+
         var firstIndexByName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Boards.Count; i++)
         {

@@ -12,6 +12,9 @@ public sealed record ReservationChanged(int ReservationId, string Board, string 
 /// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
 public sealed record QueueChanged(string BoardClass) : LabEvent;
 
+/// <summary>An access rule was added, changed or removed: every open page re-decides what its user may do.</summary>
+public sealed record RulesChanged : LabEvent;
+
 /// <summary>A board's power was switched (or found in a new state).</summary>
 public sealed record PowerChanged(string Board, string State) : LabEvent;
 

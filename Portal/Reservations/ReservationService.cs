@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Access;
 using Portal.Audit;
 using Portal.Data;
 
@@ -14,6 +15,7 @@ public sealed class ReservationService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     IOptionsMonitor<ReservationOptions> options,
     SetupScriptRunner setupScript,
+    AccessPolicy access,
     AuditLog audit,
     LabEvents events,
     TimeProvider clock,
@@ -36,6 +38,12 @@ public sealed class ReservationService(
         if (board is null)
         {
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
+        }
+
+        var decision = await access.DecideAsync(actor.UserId, Capability.Instantiate, board.Name, cancellationToken);
+        if (!decision.Permitted)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"You lack the Instantiate capability on board {board.Name} ({decision.Reason}).");
         }
 
         if (board.Condition != BoardCondition.Ready)
@@ -70,12 +78,18 @@ public sealed class ReservationService(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board class named '{className}'.");
         }
 
+        var permitted = await access.PermittedBoardsAsync(actor.UserId, Capability.Instantiate, boardClass.Id, cancellationToken);
+        if (permitted.Count == 0)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"You lack the Instantiate capability on every board of class {className}.");
+        }
+
         var leaseTime = lease ?? options.CurrentValue.DefaultLease;
 
         // Those already waiting go first: a new request only takes a free board when nobody is queued for the class.
         if (!await db.Queue.AnyAsync(q => q.BoardClassId == boardClass.Id && q.State == QueueEntryState.Waiting, cancellationToken))
         {
-            foreach (var board in await FreeBoardsAsync(db, boardClass.Id, tagFilter, cancellationToken))
+            foreach (var board in (await FreeBoardsAsync(db, boardClass.Id, tagFilter, cancellationToken)).Where(b => permitted.Contains(b.Id)))
             {
                 if (await TryGrantAsync(db, board, actor.UserId, leaseTime, cancellationToken) is { } reservation)
                 {
@@ -338,9 +352,18 @@ public sealed class ReservationService(
                     .OrderBy(q => q.Position).ThenBy(q => q.Id)
                     .ToListAsync(cancellationToken);
                 var free = waiting.Count == 0 ? [] : await FreeBoardsAsync(db, boardClassId, null, cancellationToken);
-                var match = waiting
-                    .Select(entry => (Entry: entry, Board: free.FirstOrDefault(b => Matches(b.Tags, entry.TagFilter))))
-                    .FirstOrDefault(pair => pair.Board is not null);
+                (QueueEntry? Entry, Board? Board) match = default;
+                foreach (var entry in free.Count == 0 ? [] : waiting)
+                {
+                    // Rules may have changed while the request waited: only boards its user may still reserve.
+                    var permitted = await access.PermittedBoardsAsync(entry.UserId, Capability.Instantiate, boardClassId, cancellationToken);
+                    if (free.FirstOrDefault(b => permitted.Contains(b.Id) && Matches(b.Tags, entry.TagFilter)) is { } board)
+                    {
+                        match = (entry, board);
+                        break;
+                    }
+                }
+
                 if (match.Entry is null)
                 {
                     break;

@@ -160,6 +160,59 @@ namespace Portal.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Data.AccessRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Capability")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Effect")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SubjectGroupId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubjectKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("TargetBoardId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TargetClassId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TargetKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Capability");
+
+                    b.HasIndex("SubjectGroupId");
+
+                    b.HasIndex("SubjectUserId");
+
+                    b.HasIndex("TargetBoardId");
+
+                    b.HasIndex("TargetClassId");
+
+                    b.ToTable("AccessRules");
+                });
+
             modelBuilder.Entity("Portal.Data.ApplicationUser", b =>
                 {
                     b.Property<string>("Id")
@@ -556,6 +609,37 @@ namespace Portal.Data.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Data.AccessRule", b =>
+                {
+                    b.HasOne("Portal.Data.Group", "SubjectGroup")
+                        .WithMany()
+                        .HasForeignKey("SubjectGroupId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Portal.Data.ApplicationUser", "SubjectUser")
+                        .WithMany()
+                        .HasForeignKey("SubjectUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Portal.Data.Board", "TargetBoard")
+                        .WithMany()
+                        .HasForeignKey("TargetBoardId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Portal.Data.BoardClass", "TargetClass")
+                        .WithMany()
+                        .HasForeignKey("TargetClassId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("SubjectGroup");
+
+                    b.Navigation("SubjectUser");
+
+                    b.Navigation("TargetBoard");
+
+                    b.Navigation("TargetClass");
                 });
 
             modelBuilder.Entity("Portal.Data.Board", b =>

@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Portal.Identity;
+
+namespace Portal.Access;
+
+/// <summary>Decides, from the rules in the database, whether a user may use a capability on a board.</summary>
+public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory)
+{
+    public async Task<AccessDecision> DecideAsync(string userId, Capability capability, string board, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var target = await db.Boards.AsNoTracking().Where(b => b.Name == board).Select(b => new { b.Id, b.BoardClassId, b.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (target is null)
+        {
+            return new(false, null, $"there is no board named '{board}'", []);
+        }
+
+        var request = await RequestAsync(db, userId, capability, target.Id, target.BoardClassId, target.Name, cancellationToken);
+        return AccessDecider.Decide(request, await RulesAsync(db, capability, cancellationToken));
+    }
+
+    /// <summary>The boards of a class on which the user has the capability.</summary>
+    public async Task<IReadOnlySet<int>> PermittedBoardsAsync(string userId, Capability capability, int classId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rules = await RulesAsync(db, capability, cancellationToken);
+        var boards = await db.Boards.AsNoTracking().Where(b => b.BoardClassId == classId).Select(b => new { b.Id, b.Name }).ToListAsync(cancellationToken);
+        var permitted = new HashSet<int>();
+        foreach (var board in boards)
+        {
+            if (AccessDecider.Decide(await RequestAsync(db, userId, capability, board.Id, classId, board.Name, cancellationToken), rules).Permitted)
+            {
+                permitted.Add(board.Id);
+            }
+        }
+
+        return permitted;
+    }
+
+    private static async Task<AccessRequest> RequestAsync(ApplicationDbContext db, string userId, Capability capability, int boardId, int classId, string board, CancellationToken cancellationToken)
+    {
+        // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once.
+        var isAdmin = await (from userRole in db.UserRoles
+                             join role in db.Roles on userRole.RoleId equals role.Id
+                             where userRole.UserId == userId && role.Name == Roles.Admin
+                             select userRole).AnyAsync(cancellationToken);
+        var groups = await db.Users.Where(u => u.Id == userId).SelectMany(u => u.Groups).Select(g => g.Id).ToListAsync(cancellationToken);
+        return new AccessRequest(userId, isAdmin, groups.ToHashSet(), capability, boardId, classId, board);
+    }
+
+    private static async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken) =>
+        (await AccessRuleService.LoadAsync(db.AccessRules.Where(r => r.Capability == capability), cancellationToken))
+        .Select(r => r.Facts)
+        .ToList();
+}
