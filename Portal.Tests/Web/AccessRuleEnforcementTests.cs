@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Access;
+using Portal.Api;
+using Portal.Consoles;
+using Portal.Data;
+using Portal.Identity;
+using Portal.Reservations;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>
+/// Every API route, allowed and refused. The routes come from the running app, so a route added without an entry
+/// here (and so without a decided check) fails <see cref="EveryApiRouteHasAnAccessCase"/>.
+/// </summary>
+public sealed class AccessRuleEnforcementTests : IAsyncLifetime
+{
+    private readonly PortalFactory _portal = new();
+    private HttpClient _allowed = null!;
+    private HttpClient _denied = null!;
+    private HttpClient _anonymous = null!;
+    private Actor _allowedActor = null!;
+
+    /// <summary>Route → (who is refused, how, and the call). "token" routes only need a valid token.</summary>
+    private Dictionary<string, (string Refusal, Func<HttpClient, int, Task<HttpResponseMessage>> Call)> Cases => new()
+    {
+        ["GET /api/v1/classes"] = ("token", (c, _) => c.GetAsync("/api/v1/classes")),
+        ["GET /api/v1/boards"] = ("token", (c, _) => c.GetAsync("/api/v1/boards")),
+        ["GET /api/v1/boards/{name}"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02")),
+        ["POST /api/v1/reservations"] = ("Instantiate", (c, _) => c.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-01", null, null, null))),
+        ["GET /api/v1/reservations"] = ("token", (c, _) => c.GetAsync("/api/v1/reservations")),
+        ["GET /api/v1/reservations/{id:int}"] = ("holder", (c, id) => c.GetAsync($"/api/v1/reservations/{id}")),
+        ["POST /api/v1/reservations/{id:int}/extend"] = ("holder", (c, id) => c.PostAsJsonAsync($"/api/v1/reservations/{id}/extend", new ExtendRequest(5))),
+        ["DELETE /api/v1/reservations/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/reservations/{id}")),
+        ["GET /api/v1/queue"] = ("token", (c, _) => c.GetAsync("/api/v1/queue")),
+        ["DELETE /api/v1/queue/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/queue/{id}")),
+    };
+
+    public async Task InitializeAsync()
+    {
+        _allowed = await _portal.TokenClientAsync("allowed@lab.test");
+        _denied = await _portal.TokenClientAsync("denied@lab.test");
+        _anonymous = _portal.CreateClient();
+        var users = await _portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
+        _allowedActor = new Actor(users.Single(u => u.Email == "allowed@lab.test").Id, "allowed@lab.test", false);
+
+        // Replace the demo's "everyone may do everything" with rules for one user only.
+        var rules = _portal.Services.GetRequiredService<AccessRuleService>();
+        var admin = new Actor(users.Single(u => u.Email == PortalFactory.AdminEmail).Id, PortalFactory.AdminEmail, true);
+        foreach (var rule in await rules.ListAsync(null, CancellationToken.None))
+        {
+            Assert.True((await rules.DeleteAsync(admin, rule.Id, CancellationToken.None)).Succeeded);
+        }
+
+        foreach (var capability in new[] { Capability.Instantiate, Capability.Power })
+        {
+            var created = await rules.CreateAsync(admin, new RuleInput(SubjectKind.User, "allowed@lab.test", capability, TargetKind.All, null, RuleEffect.Permit), CancellationToken.None);
+            Assert.True(created.Succeeded, created.Error);
+        }
+    }
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    [Fact]
+    public void EveryApiRouteHasAnAccessCase()
+    {
+        var routes = _portal.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["ANY"]).Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .Order();
+
+        Assert.Equal(Cases.Keys.Order(), routes);
+    }
+
+    [Fact]
+    public async Task EachRouteIsRefusedToThoseWithoutTheRightAndAllowedToThoseWithIt()
+    {
+        foreach (var (route, (refusal, call)) in Cases)
+        {
+            var reservation = await HeldReservationAsync();
+            var queued = await QueuedRequestAsync();
+            var id = route.Contains("/queue/", StringComparison.Ordinal) ? queued : reservation;
+
+            var allowed = await call(_allowed, id);
+            Assert.True(allowed.IsSuccessStatusCode, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+
+            // Refusals are decided before the reservation's or request's state, so the same id serves.
+            var refused = await call(refusal == "token" ? _anonymous : _denied, id);
+            var expected = refusal switch
+            {
+                "token" => HttpStatusCode.Unauthorized,
+                "Instantiate" => HttpStatusCode.Forbidden,
+                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
+                _ => HttpStatusCode.Forbidden,
+            };
+            Assert.True(expected == refused.StatusCode, $"{route}: expected {expected}, got {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
+            if (refusal == "Instantiate")
+            {
+                Assert.Equal(
+                    "You lack the Instantiate capability on board rpi-01 (no rule gives Instantiate on rpi-01).",
+                    (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+            }
+
+            await ReleaseEverythingAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PowerNeedsThePowerCapabilityEvenForTheHolder()
+    {
+        var reservations = _portal.Services.GetRequiredService<ReservationService>();
+        var power = _portal.Services.GetRequiredService<PowerService>();
+        var rules = _portal.Services.GetRequiredService<AccessRuleService>();
+        var granted = await reservations.ReserveBoardAsync(_allowedActor, "pine-01", null, CancellationToken.None);
+        Assert.Null(granted.Error);
+
+        var allowed = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.Off, CancellationToken.None);
+        var powerRule = (await rules.ListAsync(null, CancellationToken.None)).Single(r => r.Capability == Capability.Power);
+        await rules.DeleteAsync(new Actor("x", "admin", true), powerRule.Id, CancellationToken.None);
+        var refused = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.On, CancellationToken.None);
+
+        Assert.Equal((Portal.Hardware.PowerState.Off, (string?)null), (allowed.State, allowed.Error));
+        Assert.Equal("You lack the Power capability on board pine-01 (no rule gives Power on pine-01).", refused.Error);
+        Assert.Equal(Portal.Hardware.PowerState.Off, (await power.GetStateAsync("pine-01", CancellationToken.None)).State);
+    }
+
+    private async Task<int> HeldReservationAsync()
+    {
+        var active = await _allowed.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations?active=true");
+        if (active!.FirstOrDefault(r => r.Board == "pine-02") is { } held)
+        {
+            return held.Id;
+        }
+
+        var response = await _allowed.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-02", null, null, null));
+        return (await response.Content.ReadFromJsonAsync<ApiReservation>())!.Id;
+    }
+
+    private async Task<int> QueuedRequestAsync()
+    {
+        if ((await _allowed.GetFromJsonAsync<List<ApiQueueEntry>>("/api/v1/queue"))!.FirstOrDefault() is { } waiting)
+        {
+            return waiting.Id;
+        }
+
+        // pine-02 is held, so a request for a pine with usb=no waits.
+        var response = await _allowed.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "pine64-a64-lts", new() { ["usb"] = "no" }, null, Wait: true));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<ApiQueueEntry>())!.Id;
+    }
+
+    private async Task ReleaseEverythingAsync()
+    {
+        foreach (var entry in (await _allowed.GetFromJsonAsync<List<ApiQueueEntry>>("/api/v1/queue"))!)
+        {
+            await _allowed.DeleteAsync($"/api/v1/queue/{entry.Id}");
+        }
+
+        foreach (var reservation in (await _allowed.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations?active=true"))!)
+        {
+            await _allowed.DeleteAsync($"/api/v1/reservations/{reservation.Id}");
+        }
+    }
+}
