@@ -45,6 +45,10 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
     }
 
+    /// <summary>Waits until the page is live (its circuit connected): the dark-mode toggle only appears then.</summary>
+    protected static Task WaitUntilLiveAsync(IPage page) =>
+        Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" })).ToBeVisibleAsync();
+
     /// <summary>Keeps what the page looked like, for people reviewing a run.</summary>
     protected static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", $"{name}.png"), FullPage = true });

@@ -28,7 +28,8 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
         await Expect(watcher.Locator("[data-console-mode]")).ToHaveAttributeAsync("data-console-mode", "read-only");
         var holderScreen = holder.Locator("[data-terminal] .xterm-rows");
         var watcherScreen = watcher.Locator("[data-terminal] .xterm-rows");
-        await Expect(holderScreen).ToBeVisibleAsync();
+        await Expect(holder.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(watcher.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
 
         await holder.Locator("[data-terminal]").ClickAsync();
         await holder.Keyboard.TypeAsync("help");
@@ -61,7 +62,7 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
         await LogInAsync(page, "reloader@lab.test", "Console-Pass-1");
         await page.GotoAsync("boards/rpi-02/console");
         var screen = page.Locator("[data-terminal] .xterm-rows");
-        await Expect(screen).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
         await page.Locator("[data-terminal]").ClickAsync();
         await page.Keyboard.TypeAsync("echo before-reload");
         await page.Keyboard.PressAsync("Enter");

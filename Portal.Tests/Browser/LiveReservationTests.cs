@@ -25,7 +25,7 @@ public sealed class LiveReservationTests(BrowserFixture browser) : BrowserTest(b
         await LogInAsync(bob, "bob@lab.test", "Live-Pass-123");
         var bobsRow = bob.Locator("[data-board='pine-02']");
         await Expect(bobsRow.Locator("[data-state]")).ToHaveAttributeAsync("data-state", "free");
-        await Expect(bob.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" })).ToBeVisibleAsync(); // the live circuit is up
+        await WaitUntilLiveAsync(bob);
 
         await alice.GetByRole(AriaRole.Button, new() { Name = "Reserve pine-02" }).ClickAsync();
         await Expect(alice.GetByText("You hold pine-02.")).ToBeVisibleAsync();

@@ -26,7 +26,7 @@ public sealed class LoginAndBrowseTests(BrowserFixture browser) : BrowserTest(br
         await ScreenshotAsync(page, "boards");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "rpi-02" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "rpi-02" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "rpi-02", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByText("root@192.0.2.12:22")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-driver='power']")).ToContainTextAsync("simulated");
         await ScreenshotAsync(page, "board");
