@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Hardware.Command;
 using Portal.Hardware.Simulated;
+using Portal.Hardware.Snmp;
 
 namespace Portal.Hardware;
 
@@ -16,6 +17,7 @@ public static class HardwareServiceCollectionExtensions
 
         services.AddPowerDriver<SimulatedPowerDriver>();
         services.AddPowerDriver<CommandPowerDriver>();
+        services.AddPowerDriver<SnmpPowerDriver>();
         services.AddConsoleDriver<SimulatedConsole>();
         return services;
     }
