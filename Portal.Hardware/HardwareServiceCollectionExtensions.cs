@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Hardware.Command;
 using Portal.Hardware.Consoles;
 using Portal.Hardware.Simulated;
+using Portal.Hardware.Snmp;
 
 namespace Portal.Hardware;
 
@@ -17,6 +18,7 @@ public static class HardwareServiceCollectionExtensions
 
         services.AddPowerDriver<SimulatedPowerDriver>();
         services.AddPowerDriver<CommandPowerDriver>();
+        services.AddPowerDriver<SnmpPowerDriver>();
         services.AddConsoleDriver<SimulatedConsole>();
         services.AddConsoleDriver<SerialConsole>();
         services.AddConsoleDriver<TcpConsole>();

@@ -32,7 +32,16 @@ public sealed class LabOptionsValidatorTests : IDisposable
         "lab.json: Lab:Boards:0:Power:Off: required for driver command")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "telepathy" } } ] } }""",
-        "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, simulated")]
+        "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, simulated, snmp")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "snmp", "Host": "10.0.0.5" } } ] } }""",
+        "lab.json: Lab:Boards:0:Power:Port: required for driver snmp")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "snmp", "Host": "10.0.0.5", "Port": 3, "Model": "netgear" } } ] } }""",
+        "lab.json: Lab:Boards:0:Power:Model: unknown model 'netgear'; known: apc, generic, poe-mib")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "snmp", "Host": "10.0.0.5", "Port": 3, "Model": "generic", "OnValue": 1, "OffValue": 0 } } ] } }""",
+        "lab.json: Lab:Boards:0:Power:Oid: required for model generic")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Baud": "115200" } } ] } }""",
         "lab.json: Lab:Boards:0:Console:Driver: required; one of serial, simulated, tcp")]

@@ -17,3 +17,9 @@ public sealed class ChromiumFactAttribute : FactAttribute
 {
     public ChromiumFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(File.Exists(BrowserFixture.ChromiumPath), BrowserFixture.ChromiumPath);
 }
+
+/// <summary>A test against a real snmpd (Debian package snmpd) started by <see cref="SnmpdFixture"/>.</summary>
+public sealed class SnmpdFactAttribute : FactAttribute
+{
+    public SnmpdFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(File.Exists(SnmpdFixture.SnmpdPath), SnmpdFixture.SnmpdPath);
+}
