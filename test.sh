@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
-packages=(chromium fonts-dejavu-core socat ser2net)
+packages=(chromium fonts-dejavu-core socat ser2net snmpd)
 
 missing=()
 for package in "${packages[@]}"; do
