@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Identity;
 using Portal.Reservations;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
@@ -14,10 +13,8 @@ public sealed class AccessRuleTests(BrowserFixture browser) : BrowserTest(browse
     [ChromiumFact]
     public async Task DenyingConsoleWriteTurnsAnOpenConsoleReadOnlyAtOnce()
     {
-        var users = Portal.Services.GetRequiredService<UserAdminService>();
-        Assert.True((await users.CreateAsync(new NewUser("bob@lab.test", "Rules-Pass-123", false, []), CancellationToken.None)).Succeeded);
-        var bobId = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "bob@lab.test").Id;
-        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(new Actor(bobId, "bob@lab.test", false), "rpi-02", null, CancellationToken.None);
+        var bobUser = await Portal.CreateUserAsync("bob@lab.test", "Rules-Pass-123");
+        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(bobUser, "rpi-02", null, CancellationToken.None);
 
         var bob = await NewPageAsync();
         await LogInAsync(bob, "bob@lab.test", "Rules-Pass-123");

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Identity;
 using Portal.Reservations;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
@@ -13,8 +12,8 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
     [ChromiumFact]
     public async Task HolderTypesIntoTheSimulatedBoardAndPowerCycleShowsTheBootLog()
     {
-        await CreateUserAsync("holder@lab.test");
-        await CreateUserAsync("watcher@lab.test");
+        await Portal.CreateUserAsync("holder@lab.test", "Console-Pass-1");
+        await Portal.CreateUserAsync("watcher@lab.test", "Console-Pass-1");
         var holder = await NewPageAsync();
         var watcher = await NewPageAsync();
         await LogInAsync(holder, "holder@lab.test", "Console-Pass-1");
@@ -53,11 +52,8 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
     [ChromiumFact]
     public async Task AReloadedConsoleShowsWhatWasPrintedBefore()
     {
-        await CreateUserAsync("reloader@lab.test");
-        var reservations = Portal.Services.GetRequiredService<ReservationService>();
-        var users = await Portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
-        var id = users.Single(u => u.Email == "reloader@lab.test").Id;
-        await reservations.ReserveBoardAsync(new Actor(id, "reloader@lab.test", false), "rpi-02", null, CancellationToken.None);
+        var reloader = await Portal.CreateUserAsync("reloader@lab.test", "Console-Pass-1");
+        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(reloader, "rpi-02", null, CancellationToken.None);
         var page = await NewPageAsync();
         await LogInAsync(page, "reloader@lab.test", "Console-Pass-1");
         await page.GotoAsync("boards/rpi-02/console");
@@ -71,12 +67,5 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
         await page.ReloadAsync();
 
         await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("echo before-reload");
-    }
-
-    private async Task CreateUserAsync(string email)
-    {
-        var created = await Portal.Services.GetRequiredService<UserAdminService>()
-            .CreateAsync(new NewUser(email, "Console-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
-        Assert.True(created.Succeeded, created.Error);
     }
 }

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Identity;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
@@ -12,12 +10,8 @@ public sealed class LiveReservationTests(BrowserFixture browser) : BrowserTest(b
     [ChromiumFact]
     public async Task AReservationShowsOnAnotherUsersOpenPageWithoutReload()
     {
-        var users = Portal.Services.GetRequiredService<UserAdminService>();
-        foreach (var email in new[] { "alice@lab.test", "bob@lab.test" })
-        {
-            var created = await users.CreateAsync(new NewUser(email, "Live-Pass-123", IsAdmin: false, Groups: []), CancellationToken.None);
-            Assert.True(created.Succeeded, created.Error);
-        }
+        await Portal.CreateUserAsync("alice@lab.test", "Live-Pass-123");
+        await Portal.CreateUserAsync("bob@lab.test", "Live-Pass-123");
 
         var alice = await NewPageAsync();
         var bob = await NewPageAsync();

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Identity;
+using Portal.Reservations;
 
 namespace Portal.Tests.Support;
 
@@ -22,6 +24,15 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     {
         _settings[key] = value;
         return this;
+    }
+
+    /// <summary>Creates a user as an admin would on the Users page; returns them as the services see them.</summary>
+    public async Task<Actor> CreateUserAsync(string email, string password)
+    {
+        var users = Services.GetRequiredService<UserAdminService>();
+        var created = await users.CreateAsync(new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
+        Assert.True(created.Succeeded, created.Error);
+        return new Actor((await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id, email, IsAdmin: false);
     }
 
     /// <summary>Starts the portal on a free loopback port for a real browser and returns its base address.</summary>

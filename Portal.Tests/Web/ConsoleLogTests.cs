@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Consoles;
-using Portal.Identity;
 using Portal.Reservations;
 using Portal.Tests.Support;
 
@@ -12,8 +11,8 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
     [Fact]
     public async Task AReservationsConsoleTrafficIsKeptForItsHolderToDownload()
     {
-        var holder = await CreateUserAsync("recorded@lab.test");
-        await CreateUserAsync("nosy@lab.test");
+        var holder = await portal.CreateUserAsync("recorded@lab.test", "Recorded-Pass-1");
+        await portal.CreateUserAsync("nosy@lab.test", "Recorded-Pass-1");
         var reservations = portal.Services.GetRequiredService<ReservationService>();
         var granted = await reservations.ReserveBoardAsync(holder, "rpi-02", null, CancellationToken.None);
         var id = granted.Reservation!.Id;
@@ -41,13 +40,5 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return new StreamReader(stream).ReadToEnd();
-    }
-
-    private async Task<Actor> CreateUserAsync(string email)
-    {
-        var users = portal.Services.GetRequiredService<UserAdminService>();
-        var created = await users.CreateAsync(new NewUser(email, "Recorded-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
-        Assert.True(created.Succeeded, created.Error);
-        return new Actor((await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id, email, false);
     }
 }

@@ -55,18 +55,13 @@ public sealed class AccessRuleService(
 
     public async Task<AdminResult> CreateAsync(Actor actor, RuleInput input, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rule = new AccessRule();
-        if (await ApplyAsync(db, rule, input, cancellationToken) is { } error)
+        var (created, error) = await InsertAsync(input, cancellationToken);
+        if (created is not null)
         {
-            return new(error);
+            await ChangedAsync(actor, "rule-add", $"#{created.Id} {created.Description}", cancellationToken);
         }
 
-        db.AccessRules.Add(rule);
-        await db.SaveChangesAsync(cancellationToken);
-        var created = (await LoadAsync(db.AccessRules.Where(r => r.Id == rule.Id), cancellationToken)).Single();
-        await ChangedAsync(actor, "rule-add", $"#{rule.Id} {created.Description}", cancellationToken);
-        return AdminResult.Ok;
+        return new(error);
     }
 
     public async Task<AdminResult> UpdateAsync(Actor actor, int ruleId, RuleInput input, CancellationToken cancellationToken)
@@ -108,18 +103,19 @@ public sealed class AccessRuleService(
     public Task<AccessDecision> CheckAsync(string userId, Capability capability, string board, CancellationToken cancellationToken) =>
         policy.DecideAsync(userId, capability, board, cancellationToken);
 
-    internal async Task<AdminResult> CreateSeedAsync(RuleInput input, CancellationToken cancellationToken)
+    /// <summary>Adds a rule; the new rule, or the sentence saying which name is unknown. Not audited: callers say why it was added.</summary>
+    internal async Task<(AccessRuleView? Rule, string? Error)> InsertAsync(RuleInput input, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rule = new AccessRule();
         if (await ApplyAsync(db, rule, input, cancellationToken) is { } error)
         {
-            return new(error);
+            return (null, error);
         }
 
         db.AccessRules.Add(rule);
         await db.SaveChangesAsync(cancellationToken);
-        return AdminResult.Ok;
+        return ((await LoadAsync(db.AccessRules.Where(r => r.Id == rule.Id), cancellationToken)).Single(), null);
     }
 
     internal static async Task<List<AccessRuleView>> LoadAsync(IQueryable<AccessRule> query, CancellationToken cancellationToken)

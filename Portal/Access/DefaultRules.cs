@@ -69,10 +69,9 @@ internal sealed class DefaultRulesSeeder(
 
         foreach (var (configured, index) in lab.Value.DefaultRules.Select((r, i) => (r, i)))
         {
-            var result = await rules.CreateSeedAsync(DefaultRules.Parse(configured).Rule!, cancellationToken);
-            if (!result.Succeeded)
+            if ((await rules.InsertAsync(DefaultRules.Parse(configured).Rule!, cancellationToken)).Error is { } error)
             {
-                throw new InvalidOperationException($"Lab:DefaultRules:{index}: {result.Error}");
+                throw new InvalidOperationException($"Lab:DefaultRules:{index}: {error}");
             }
         }
 
