@@ -27,7 +27,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Portal.sln "$@" 2>&1 | tee "$log" || status=$?
+# A hung test fails (with a dump) instead of stalling the run.
+dotnet test Portal.sln --blame-hang-timeout 10m "$@" 2>&1 | tee "$log" || status=$?
 
 # One plain summary line for CI, summed over the test assemblies.
 awk '/(Passed|Failed)! +- Failed: /{gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }

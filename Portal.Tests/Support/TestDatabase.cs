@@ -10,6 +10,9 @@ public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDis
     private readonly SqliteConnection _connection = new("Data Source=:memory:");
     private readonly DbContextOptions<ApplicationDbContext> _options;
 
+    /// <summary>For registering the same database with AddDbContext (Identity's stores want a scoped context).</summary>
+    public SqliteConnection Connection => _connection;
+
     public TestDatabase()
     {
         _connection.Open();
