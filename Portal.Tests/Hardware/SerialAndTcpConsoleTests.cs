@@ -44,7 +44,7 @@ public sealed class SerialAndTcpConsoleTests : IAsyncLifetime
         Assert.Equal(_line.Device, console.Describe);
     }
 
-    [SocatFact]
+    [Fact]
     public async Task MissingSerialDeviceIsNamed()
     {
         var console = Console("serial", ("Device", Path.Combine(_directory, "ttyUSB9")));
