@@ -31,6 +31,7 @@ public sealed class LoginAndBrowseTests(BrowserFixture browser) : BrowserTest(br
         await Expect(page.Locator("[data-driver='power']")).ToContainTextAsync("simulated");
         await ScreenshotAsync(page, "board");
 
+        await WaitUntilLiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
         await page.GotoAsync("boards");

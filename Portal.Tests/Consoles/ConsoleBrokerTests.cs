@@ -117,6 +117,20 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         await source;
     }
 
+    [Fact]
+    public async Task AWatcherCannotWidenItsBacklogByAcknowledgingMoreThanItWasSent()
+    {
+        Board("sim-3", ("Driver", "simulated"));
+        var greedy = Watch("sim-3", acknowledge: false);
+        await greedy.Watcher.WriteAsync("echo x\r"u8.ToArray(), CancellationToken.None);
+        await greedy.WaitForAsync("x\r\nroot@sim-3");
+
+        greedy.Watcher.Acknowledge(int.MaxValue);
+        greedy.Watcher.Acknowledge(-5);
+
+        Assert.Equal(0, greedy.Watcher.InFlight);
+    }
+
     [SocatFact]
     public async Task AVanishedSerialDeviceIsReportedAndTheConsoleComesBackByItself()
     {

@@ -101,6 +101,17 @@ public sealed class AccessTests(PortalFactory portal) : IClassFixture<PortalFact
     }
 
     [Fact]
+    public async Task LogOutWithoutAntiforgeryTokenIsRejected()
+    {
+        var admin = await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        var forged = await admin.PostAsync("/Account/Logout", new FormUrlEncodedContent([]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/boards")).StatusCode); // still signed in
+    }
+
+    [Fact]
     public async Task RegistrationIsOffByDefault()
     {
         var page = await portal.CreateClient().GetStringAsync("/Account/Register");

@@ -19,6 +19,7 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     private readonly int _high;
     private readonly int _low;
     private long _inFlight;
+    private long _queued;
     private bool _lagging;
 
     internal ConsoleWatcher(ConsoleSession session, Func<ReadOnlyMemory<byte>, Task> deliver, int high, int low)
@@ -38,9 +39,16 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     /// <summary>Types into the console. Whether this watcher may do so is decided by the caller.</summary>
     public Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) => _session.WriteAsync(input, cancellationToken);
 
+    /// <summary>The browser says it drew this many bytes. It cannot take more credit than it was sent.</summary>
     public void Acknowledge(int bytes)
     {
-        if (Interlocked.Add(ref _inFlight, -bytes) <= _low && Volatile.Read(ref _lagging))
+        var left = Interlocked.Add(ref _inFlight, -Math.Max(0, bytes));
+        if (left < 0)
+        {
+            Interlocked.Exchange(ref _inFlight, 0);
+        }
+
+        if (left <= _low && Volatile.Read(ref _lagging))
         {
             _session.Resync(this);
         }
@@ -54,13 +62,15 @@ public sealed class ConsoleWatcher : IAsyncDisposable
             return;
         }
 
-        if (!force && InFlight + data.Length > _high)
+        // Bytes not yet handed to the browser count too, so whatever it acknowledges, the outbox stays bounded.
+        if (!force && (InFlight + data.Length > _high || Interlocked.Read(ref _queued) + data.Length > _high))
         {
             Volatile.Write(ref _lagging, true);
             return;
         }
 
         Interlocked.Add(ref _inFlight, data.Length);
+        Interlocked.Add(ref _queued, data.Length);
         _outbox.Writer.TryWrite(data);
     }
 
@@ -91,6 +101,7 @@ public sealed class ConsoleWatcher : IAsyncDisposable
             try
             {
                 await _deliver(chunk);
+                Interlocked.Add(ref _queued, -chunk.Length);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Data;
@@ -11,11 +12,17 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
     {
         var accountGroup = endpoints.MapGroup("/Account");
 
-        // A form post, so UseAntiforgery checks its token.
-        accountGroup.MapPost("/Logout", async ([FromServices] SignInManager<ApplicationUser> signInManager) =>
+        // No form fields are bound (binding is where minimal APIs reject a bad token), so the token is checked here:
+        // no other site may log people out.
+        accountGroup.MapPost("/Logout", async (HttpContext context, IAntiforgery antiforgery, [FromServices] SignInManager<ApplicationUser> signInManager) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.BadRequest();
+            }
+
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect("~/Account/Login");
+            return Results.LocalRedirect("~/Account/Login");
         });
 
         return accountGroup;
