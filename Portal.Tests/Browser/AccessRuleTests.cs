@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Portal.Access;
+using Portal.Data;
 using Portal.Reservations;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
@@ -59,6 +61,17 @@ public sealed class AccessRuleTests(BrowserFixture browser) : BrowserTest(browse
         await admin.Keyboard.PressAsync("Enter");
         await Expect(adminScreen).ToContainTextAsync(new Regex("echo marker.*marker.*root@rpi-02:~#"));
         await Expect(adminScreen).Not.ToContainTextAsync("two");
+
+        // Losing ConsoleRead as well disconnects Bob's console at once.
+        var rules = Portal.Services.GetRequiredService<AccessRuleService>();
+        var denied = await rules.CreateAsync(
+            new Actor("admin", PortalFactory.AdminEmail, true),
+            new RuleInput(SubjectKind.User, "bob@lab.test", Capability.ConsoleRead, TargetKind.Board, "rpi-02", RuleEffect.Deny),
+            CancellationToken.None);
+        Assert.True(denied.Succeeded, denied.Error);
+
+        await Expect(bob.Locator("[data-console-refused]")).ToContainTextAsync("You may not watch this console: you lack ConsoleRead");
+        await Expect(bob.Locator("[data-terminal]")).ToHaveCountAsync(0);
     }
 
     /// <summary>Opens the dialog's select with that label and picks an option, as a person would.</summary>
