@@ -51,7 +51,7 @@ public sealed class ConsoleBroker(
     }
 
     private DriverSpec? ConsoleSpec(string board) =>
-        lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board, StringComparison.OrdinalIgnoreCase)) is { } configured
+        lab.CurrentValue.FindBoard(board) is { } configured
             ? LabDriverSpecs.ConsoleOf(configured)
             : null;
 }

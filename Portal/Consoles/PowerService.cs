@@ -105,7 +105,7 @@ public sealed class PowerService(
             return driver;
         }
 
-        var configured = lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board, StringComparison.OrdinalIgnoreCase));
+        var configured = lab.CurrentValue.FindBoard(board);
         return configured is not null && LabDriverSpecs.PowerOf(configured) is { } spec
             ? _drivers.GetOrAdd(board, name => drivers.CreatePower(name, spec))
             : null;

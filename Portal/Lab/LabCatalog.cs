@@ -72,7 +72,7 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
         }
 
         var holders = await HoldersAsync(db, board.Id, cancellationToken);
-        var configured = lab.CurrentValue.Boards.FirstOrDefault(b => string.Equals(b.Name, board.Name, StringComparison.OrdinalIgnoreCase));
+        var configured = lab.CurrentValue.FindBoard(board.Name);
         return new BoardDetails(
             Summarise(board, board.Class.Name, holders),
             board.Class.Arch,

@@ -16,6 +16,10 @@ public sealed class LabOptions
 
     /// <summary>Access rules created on the first start; after that, admins edit rules on the Access rules page.</summary>
     public List<DefaultRuleOptions> DefaultRules { get; set; } = [];
+
+    /// <summary>The configured board of that name (names are compared as the validator does, ignoring case), or null.</summary>
+    public BoardOptions? FindBoard(string name) =>
+        Boards.FirstOrDefault(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>A rule in config: <c>Subject</c> is <c>*</c>, <c>user:EMAIL</c> or <c>group:NAME</c>; <c>Target</c> is <c>*</c>, <c>board:NAME</c> or <c>class:NAME</c>.</summary>
