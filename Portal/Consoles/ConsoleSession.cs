@@ -4,13 +4,6 @@ using Portal.Hardware;
 
 namespace Portal.Consoles;
 
-public enum ConsoleStatus
-{
-    Connecting,
-    Connected,
-    Lost,
-}
-
 /// <summary>
 /// The one open connection to a board's console: reads it into the scrollback and out to every watcher, reopens it
 /// when it goes away (saying so in the terminal), and closes a while after the last watcher left.
@@ -43,8 +36,6 @@ internal sealed class ConsoleSession
     }
 
     public string Board { get; }
-
-    public ConsoleStatus Status { get; private set; } = ConsoleStatus.Connecting;
 
     public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver)
     {
@@ -113,7 +104,6 @@ internal sealed class ConsoleSession
             {
                 await using var stream = await _console.OpenAsync(_stop.Token);
                 Volatile.Read(ref _stream).TrySetResult(stream);
-                Status = ConsoleStatus.Connected;
                 if (lostBecause is not null)
                 {
                     _logger.LogInformation("Console of {Board} ({Console}) is back", Board, _console.Describe);
@@ -139,7 +129,6 @@ internal sealed class ConsoleSession
             catch (Exception ex)
             {
                 ForgetStream();
-                Status = ConsoleStatus.Lost;
                 var reason = Reason(ex);
                 if (reason != lostBecause)
                 {
