@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
-packages=(chromium fonts-dejavu-core socat ser2net snmpd)
+packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server docker.io busybox-static)
+
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
 missing=()
 for package in "${packages[@]}"; do
@@ -15,17 +18,40 @@ for package in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A Docker engine for the sandbox tests: the one that answers, or dockerd started here (and stopped at the end).
+started_dockerd=""
+stop_dockerd() { [ -z "$started_dockerd" ] || { $sudo_cmd kill "$started_dockerd" 2>/dev/null; wait "$started_dockerd" 2>/dev/null || true; }; }
+trap stop_dockerd EXIT
+if ! docker info >/dev/null 2>&1; then
+  echo "test.sh: starting dockerd"
+  dockerd_log=$(mktemp)
+  $sudo_cmd dockerd >"$dockerd_log" 2>&1 &
+  started_dockerd=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "test.sh: dockerd did not start:"; cat "$dockerd_log"; exit 1; }
+fi
+
+# The sandbox image, built without a registry: a busybox rootfs piped into `docker import`.
+if ! docker image inspect portal-sandbox:test >/dev/null 2>&1; then
+  rootfs=$(mktemp -d)
+  mkdir -p "$rootfs"/{bin,dev,etc,proc,sys,tmp}
+  cp "$(command -v busybox)" "$rootfs/bin/busybox"
+  for applet in $("$rootfs/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/sh"]' - portal-sandbox:test >/dev/null
+  rm -rf "$rootfs"
 fi
 
 export PORTAL_REQUIRE_INTEGRATION=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; stop_dockerd' EXIT
 status=0
 # A hung test fails (with a dump) instead of stalling the run.
 dotnet test Portal.sln --blame-hang-timeout 10m "$@" 2>&1 | tee "$log" || status=$?
