@@ -7,6 +7,7 @@ using Portal.Data;
 using Portal.Identity;
 using Portal.Lab;
 using Portal.Reservations;
+using Portal.Sandboxes;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,13 +16,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 
 // Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, default access rules,
-// reservation clock, console recorder.
+// reservation clock, console recorder, sandbox reconciler.
 builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
 builder.Services.AddAccess();
 builder.Services.AddReservations();
 builder.Services.AddConsoles();
+builder.Services.AddSandboxes();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
 
@@ -41,6 +43,7 @@ app.MapHealthChecks("/healthz");
 app.MapPortalApiDocs();
 app.MapPortalApi();
 app.MapConsoleLogs();
+app.MapSandboxLogs();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAdditionalIdentityEndpoints();
 

@@ -1,11 +1,22 @@
 using System.Text;
+using Portal.Hardware;
 
 namespace Portal.Tests.Hardware;
 
-/// <summary>Reads a console stream as text, as a person watching the terminal would.</summary>
-internal sealed class ConsoleReader(Stream stream)
+/// <summary>Reads a console (or a shell session) as text, as a person watching the terminal would.</summary>
+internal sealed class ConsoleReader(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, Func<ReadOnlyMemory<byte>, ValueTask> write)
 {
     private readonly StringBuilder _seen = new();
+
+    public ConsoleReader(Stream stream)
+        : this(stream.ReadAsync, data => stream.WriteAsync(data))
+    {
+    }
+
+    public ConsoleReader(IShellSession shell)
+        : this(shell.ReadAsync, data => shell.WriteAsync(data, CancellationToken.None))
+    {
+    }
 
     public string Seen => _seen.ToString();
 
@@ -16,17 +27,17 @@ internal sealed class ConsoleReader(Stream stream)
         var buffer = new byte[4096];
         while (!Seen.Contains(text, StringComparison.Ordinal))
         {
-            var read = await stream.ReadAsync(buffer, bound.Token);
-            if (read == 0)
+            var count = await read(buffer, bound.Token);
+            if (count == 0)
             {
                 throw new EndOfStreamException($"The console closed before '{text}' appeared; it showed: {Seen}");
             }
 
-            _seen.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            _seen.Append(Encoding.ASCII.GetString(buffer, 0, count));
         }
 
         return Seen;
     }
 
-    public async Task TypeAsync(string text) => await stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+    public async Task TypeAsync(string text) => await write(Encoding.ASCII.GetBytes(text));
 }

@@ -21,6 +21,10 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<AccessRule> AccessRules => Set<AccessRule>();
 
+    public DbSet<Sandbox> Sandboxes => Set<Sandbox>();
+
+    public DbSet<ClassImage> ClassImages => Set<ClassImage>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

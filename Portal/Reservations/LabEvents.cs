@@ -18,6 +18,9 @@ public sealed record RulesChanged : LabEvent;
 /// <summary>A board's power was switched (or found in a new state).</summary>
 public sealed record PowerChanged(string Board, string State) : LabEvent;
 
+/// <summary>A sandbox container moved to a new status (INIT, READY, TERMINATING, TERMINATED, FAILED).</summary>
+public sealed record SandboxChanged(string Board, int ReservationId, int SandboxId, string Status) : LabEvent;
+
 /// <summary>
 /// The portal's one notifier for live updates (as eShop's order-status notifier): components subscribe,
 /// re-render on events, and dispose the subscription when they go away.

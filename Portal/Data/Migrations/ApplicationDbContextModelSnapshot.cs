@@ -380,6 +380,36 @@ namespace Portal.Data.Migrations
                     b.ToTable("BoardClasses");
                 });
 
+            modelBuilder.Entity("Portal.Data.ClassImage", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BoardClassId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Image")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Shell")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BoardClassId", "Image")
+                        .IsUnique();
+
+                    b.ToTable("ClassImages");
+                });
+
             modelBuilder.Entity("Portal.Data.Group", b =>
                 {
                     b.Property<int>("Id")
@@ -545,6 +575,67 @@ namespace Portal.Data.Migrations
                     b.ToTable("Reservations");
                 });
 
+            modelBuilder.Entity("Portal.Data.Sandbox", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ActiveReservationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContainerId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Image")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Logs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Passthrough")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ReadyAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReservationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Shell")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActiveReservationId")
+                        .IsUnique();
+
+                    b.HasIndex("ReservationId");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("Sandboxes");
+                });
+
             modelBuilder.Entity("GroupMembers", b =>
                 {
                     b.HasOne("Portal.Data.Group", null)
@@ -653,6 +744,17 @@ namespace Portal.Data.Migrations
                     b.Navigation("Class");
                 });
 
+            modelBuilder.Entity("Portal.Data.ClassImage", b =>
+                {
+                    b.HasOne("Portal.Data.BoardClass", "BoardClass")
+                        .WithMany()
+                        .HasForeignKey("BoardClassId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("BoardClass");
+                });
+
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
                 {
                     b.HasOne("Portal.Data.ApplicationUser", "User")
@@ -700,6 +802,17 @@ namespace Portal.Data.Migrations
                     b.Navigation("Board");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Portal.Data.Sandbox", b =>
+                {
+                    b.HasOne("Portal.Data.Reservation", "Reservation")
+                        .WithMany()
+                        .HasForeignKey("ReservationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Reservation");
                 });
 
             modelBuilder.Entity("Portal.Data.BoardClass", b =>

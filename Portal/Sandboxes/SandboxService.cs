@@ -1,0 +1,464 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Access;
+using Portal.Audit;
+using Portal.Data;
+using Portal.Hardware;
+using Portal.Hardware.Containers;
+using Portal.Lab;
+using Portal.Reservations;
+
+namespace Portal.Sandboxes;
+
+/// <summary>
+/// Sandbox containers of reservations. The database says which sandboxes should live; the engine says which
+/// containers do; <see cref="ReconcileAsync"/> makes the second follow the first, so a crash, a restart or an
+/// engine outage never leaves a container behind or a sandbox shown READY that is gone.
+/// </summary>
+public sealed class SandboxService(
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    IContainerProvider engine,
+    IOptionsMonitor<SandboxOptions> options,
+    IOptionsMonitor<LabOptions> lab,
+    AccessPolicy access,
+    AuditLog audit,
+    LabEvents events,
+    TimeProvider clock,
+    ILogger<SandboxService> logger)
+{
+    /// <summary>Every container of the portal carries it, with the sandbox's id as value.</summary>
+    public const string SandboxLabel = "portal.sandbox";
+
+    public const string OwnerLabel = "portal.owner";
+
+    /// <summary>A sandbox still INIT after this was being launched by a portal that died.</summary>
+    private static readonly TimeSpan LaunchTimeout = TimeSpan.FromMinutes(2);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public string Endpoint => engine.Endpoint;
+
+    /// <summary>Only this portal's containers: several portals, or test runs, may share an engine.</summary>
+    public string OwnerFilter => $"{OwnerLabel}={options.CurrentValue.Owner}";
+
+    public static string ContainerName(int sandboxId) => $"portal-sandbox-{sandboxId}";
+
+    /// <summary>The newest sandbox of the reservation, live or not.</summary>
+    public async Task<SandboxView?> ForReservationAsync(int reservationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Views(db).Where(s => s.ReservationId == reservationId).OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<SandboxView?> GetAsync(int sandboxId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Views(db).SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ClassImageView>> ImagesForClassAsync(string boardClass, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ClassImages.AsNoTracking()
+            .Where(i => i.BoardClass.Name == boardClass)
+            .OrderByDescending(i => i.IsDefault).ThenBy(i => i.Image)
+            .Select(i => new ClassImageView(i.Id, i.BoardClass.Name, i.Image, i.Shell, i.IsDefault))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Whether the engine answers: null when it does, else the sentence to show.</summary>
+    public async Task<string?> EngineProblemAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await engine.PingAsync(cancellationToken);
+            return null;
+        }
+        catch (ContainerEngineException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>
+    /// Launches a sandbox for the holder of an active reservation, from the class's default image or one of its
+    /// assigned images, with the board's serial device passed in. Returns once it is READY or FAILED.
+    /// </summary>
+    public async Task<SandboxOutcome> LaunchAsync(Actor actor, int reservationId, string? image, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var reservation = await db.Reservations.Include(r => r.Board).ThenInclude(b => b.Class).Include(r => r.User)
+            .SingleOrDefaultAsync(r => r.Id == reservationId, cancellationToken);
+        if (reservation is null || reservation.State != ReservationState.Active)
+        {
+            return SandboxOutcome.Fail($"Reservation {reservationId} is not active.");
+        }
+
+        var board = reservation.Board;
+        if (HolderError(actor, reservation.UserId, board.Name) is { } notHolder)
+        {
+            return SandboxOutcome.Fail(notHolder);
+        }
+
+        var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, board.Name, cancellationToken);
+        if (!decision.Permitted)
+        {
+            return SandboxOutcome.Fail($"You lack the Sandbox capability on board {board.Name} ({decision.Reason}).");
+        }
+
+        var assigned = await db.ClassImages.AsNoTracking().Where(i => i.BoardClassId == board.BoardClassId).ToListAsync(cancellationToken);
+        var chosen = image is null
+            ? assigned.OrderByDescending(i => i.IsDefault).ThenBy(i => i.Id).FirstOrDefault()
+            : assigned.FirstOrDefault(i => i.Image == image);
+        if (chosen is null)
+        {
+            return SandboxOutcome.Fail(image is null
+                ? $"No sandbox image is assigned to class {board.Class.Name}; an admin assigns one on the Images page."
+                : $"Image {image} is not assigned to class {board.Class.Name}.");
+        }
+
+        var sandbox = new Sandbox
+        {
+            ReservationId = reservation.Id,
+            ActiveReservationId = reservation.Id,
+            Image = chosen.Image,
+            Shell = chosen.Shell,
+            Status = SandboxStatus.Init,
+            CreatedAt = Now,
+        };
+        db.Sandboxes.Add(sandbox);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        {
+            return SandboxOutcome.Fail($"Reservation {reservation.Id} already has a sandbox; stop it before launching another.");
+        }
+
+        await PublishAsync(sandbox.Id);
+        await audit.WriteAsync(actor.Email, "sandbox.launch", board.Name, reservation.Id, $"image {chosen.Image}", CancellationToken.None);
+
+        var settings = options.CurrentValue;
+        var spec = new SandboxContainerSpec(
+            ContainerName(sandbox.Id),
+            chosen.Image,
+            new Dictionary<string, string>
+            {
+                [SandboxLabel] = sandbox.Id.ToString(CultureInfo.InvariantCulture),
+                [OwnerLabel] = settings.Owner,
+                ["portal.reservation"] = reservation.Id.ToString(CultureInfo.InvariantCulture),
+                ["portal.board"] = board.Name,
+                ["portal.user"] = reservation.User.Email ?? reservation.UserId,
+            },
+            SerialDeviceOf(board.Name),
+            settings.ContainerDevicePath,
+            settings.Cpus,
+            settings.MemoryMegabytes * 1024L * 1024,
+            settings.NetworkMode);
+        try
+        {
+            // Not the page's token: a launch begun is finished (or undone) even if the tab goes away.
+            var container = await engine.RunAsync(spec, CancellationToken.None);
+            var passthrough = Describe(container, settings.ContainerDevicePath);
+            var now = Now;
+            var ready = await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.Status == SandboxStatus.Init)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(s => s.Status, SandboxStatus.Ready)
+                    .SetProperty(s => s.ContainerId, container.Id)
+                    .SetProperty(s => s.Passthrough, passthrough)
+                    .SetProperty(s => s.ReadyAt, now), CancellationToken.None);
+            if (ready == 0)
+            {
+                // The reservation ended while the container started; its teardown may have missed the container.
+                await engine.RemoveAsync(container.Id, TimeSpan.Zero, CancellationToken.None);
+            }
+            else
+            {
+                logger.LogInformation("Sandbox {Sandbox} of {Board} is ready: container {Container} from {Image}; device: {Passthrough}",
+                    sandbox.Id, board.Name, container.Name, chosen.Image, passthrough);
+            }
+        }
+        catch (ContainerEngineException ex)
+        {
+            logger.LogWarning("Sandbox {Sandbox} of {Board} failed to start from {Image}: {Reason}", sandbox.Id, board.Name, chosen.Image, ex.Message);
+            await EndAsync(sandbox.Id, [SandboxStatus.Init], SandboxStatus.Failed, ex.Message, logs: null);
+        }
+
+        var view = await PublishAsync(sandbox.Id);
+        return new SandboxOutcome(view, view?.Status == SandboxStatus.Failed ? view.Reason : null);
+    }
+
+    /// <summary>The holder (or an admin) stops the sandbox; the reservation goes on.</summary>
+    public async Task<SandboxOutcome> StopAsync(Actor actor, int sandboxId, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(sandboxId, cancellationToken) is not { } sandbox)
+        {
+            return SandboxOutcome.Fail($"There is no sandbox {sandboxId}.");
+        }
+
+        if (HolderError(actor, sandbox.UserId, sandbox.Board) is { } notHolder)
+        {
+            return SandboxOutcome.Fail(notHolder);
+        }
+
+        await TerminateAsync(sandboxId, actor.Email, CancellationToken.None);
+        return new SandboxOutcome(await GetAsync(sandboxId, CancellationToken.None));
+    }
+
+    /// <summary>Stops and removes every live sandbox of a reservation that ended.</summary>
+    public async Task TerminateForReservationAsync(int reservationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var live = await db.Sandboxes.Where(s => s.ReservationId == reservationId && (s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready))
+            .Select(s => s.Id).ToListAsync(cancellationToken);
+        foreach (var id in live)
+        {
+            await TerminateAsync(id, AuditLog.System, cancellationToken);
+        }
+    }
+
+    /// <summary>A terminal in the sandbox: <c>docker exec -it CONTAINER SHELL</c>, for its holder and admins.</summary>
+    public async Task<IShellSession> OpenShellAsync(Actor actor, int sandboxId, int columns, int rows, CancellationToken cancellationToken)
+    {
+        var sandbox = await GetAsync(sandboxId, cancellationToken)
+            ?? throw new ContainerEngineException($"there is no sandbox {sandboxId}");
+        if (HolderError(actor, sandbox.UserId, sandbox.Board) is { } notHolder)
+        {
+            throw new UnauthorizedAccessException(notHolder);
+        }
+
+        var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, sandbox.Board, cancellationToken);
+        if (!decision.Permitted)
+        {
+            throw new UnauthorizedAccessException($"You lack the Sandbox capability on board {sandbox.Board} ({decision.Reason}).");
+        }
+
+        if (sandbox is not { Status: SandboxStatus.Ready, ContainerId: { } container })
+        {
+            throw new ContainerEngineException($"the sandbox is {sandbox.Status.ToString().ToUpperInvariant()}, not READY");
+        }
+
+        return await engine.ExecAsync(container, [sandbox.Shell], columns, rows, cancellationToken);
+    }
+
+    /// <summary>The container's output: from the engine while it lives, else what was kept at teardown. Null when the actor may not read it.</summary>
+    public async Task<string?> LogsAsync(Actor actor, int sandboxId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sandbox = await db.Sandboxes.AsNoTracking().Include(s => s.Reservation).SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken);
+        if (sandbox is null || (sandbox.Reservation.UserId != actor.UserId && !actor.IsAdmin))
+        {
+            return null;
+        }
+
+        if (sandbox is { Status: SandboxStatus.Ready, ContainerId: { } container })
+        {
+            try
+            {
+                return await engine.GetLogsAsync(container, options.CurrentValue.LogLines, cancellationToken);
+            }
+            catch (ContainerEngineException ex)
+            {
+                return $"[logs not available: {ex.Message}]\n";
+            }
+        }
+
+        return sandbox.Logs ?? "";
+    }
+
+    /// <summary>
+    /// Brings the engine in line with the database: finishes teardowns the engine was away for, tears down sandboxes of
+    /// ended reservations, marks FAILED the READY sandboxes whose container is gone or stopped, and removes this
+    /// portal's containers that belong to no live sandbox. Throws <see cref="ContainerEngineException"/> when the engine is away.
+    /// </summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        // Containers first: any container listed was created after its sandbox's row, so the row is seen below.
+        var containers = (await engine.ListLabelledAsync(OwnerFilter, cancellationToken))
+            .Select(c => (Container: c, SandboxId: c.Labels.TryGetValue(SandboxLabel, out var id) && int.TryParse(id, CultureInfo.InvariantCulture, out var n) ? n : (int?)null))
+            .ToList();
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var live = await db.Sandboxes.AsNoTracking()
+            .Where(s => s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready || s.Status == SandboxStatus.Terminating)
+            .Select(s => new { s.Id, s.Status, s.CreatedAt, ReservationActive = s.Reservation.State == ReservationState.Active })
+            .ToListAsync(cancellationToken);
+
+        foreach (var sandbox in live)
+        {
+            var container = containers.FirstOrDefault(c => c.SandboxId == sandbox.Id).Container;
+            if (sandbox.Status == SandboxStatus.Terminating)
+            {
+                await FinishTerminationAsync(sandbox.Id, cancellationToken);
+            }
+            else if (!sandbox.ReservationActive)
+            {
+                await TerminateAsync(sandbox.Id, AuditLog.System, cancellationToken);
+            }
+            else if (sandbox.Status == SandboxStatus.Init && Now - sandbox.CreatedAt > LaunchTimeout)
+            {
+                await FailAsync(sandbox.Id, $"the sandbox did not start within {LaunchTimeout.TotalMinutes:0} minutes (the portal stopped while launching it)", cancellationToken);
+            }
+            else if (sandbox.Status == SandboxStatus.Ready && container is null)
+            {
+                await FailAsync(sandbox.Id, "container was removed outside the portal", cancellationToken);
+            }
+            else if (sandbox.Status == SandboxStatus.Ready && !container!.Running)
+            {
+                await FailAsync(sandbox.Id, $"container stopped outside the portal ({container.State})", cancellationToken);
+            }
+        }
+
+        var keep = live.Where(s => s.Status is SandboxStatus.Init or SandboxStatus.Ready && s.ReservationActive).Select(s => s.Id).ToHashSet();
+        foreach (var (container, sandboxId) in containers.Where(c => c.SandboxId is not { } id || !keep.Contains(id)))
+        {
+            logger.LogInformation("Removing container {Container}: sandbox {Sandbox} is no longer live", container.Name, sandboxId);
+            await engine.RemoveAsync(container.Id, TimeSpan.Zero, cancellationToken);
+        }
+    }
+
+    /// <summary>A container of this portal died or was removed: a READY sandbox becomes FAILED with the reason.</summary>
+    public async Task OnContainerEventAsync(ContainerEvent containerEvent)
+    {
+        if (!containerEvent.Attributes.TryGetValue(SandboxLabel, out var label) || !int.TryParse(label, CultureInfo.InvariantCulture, out var sandboxId))
+        {
+            return;
+        }
+
+        var reason = containerEvent.Action switch
+        {
+            "destroy" => "container was removed outside the portal",
+            "die" => $"container exited (exit code {containerEvent.Attributes.GetValueOrDefault("exitCode", "?")})",
+            "oom" => "container ran out of memory",
+            _ => null,
+        };
+        if (reason is not null)
+        {
+            await FailAsync(sandboxId, reason, CancellationToken.None);
+        }
+    }
+
+    private async Task TerminateAsync(int sandboxId, string by, CancellationToken cancellationToken)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var moved = await db.Sandboxes.Where(s => s.Id == sandboxId && (s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready))
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.Status, SandboxStatus.Terminating), cancellationToken);
+            if (moved == 0)
+            {
+                return;
+            }
+        }
+
+        var view = await PublishAsync(sandboxId);
+        await audit.WriteAsync(by, "sandbox.stop", view?.Board, view?.ReservationId, view?.ContainerName, CancellationToken.None);
+        await FinishTerminationAsync(sandboxId, cancellationToken);
+    }
+
+    /// <summary>Removes a TERMINATING sandbox's container, keeping its output; if the engine is away, the reconciler tries again.</summary>
+    private async Task FinishTerminationAsync(int sandboxId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var logs = await RemoveContainerAsync(sandboxId, options.CurrentValue.StopGrace, cancellationToken);
+            await EndAsync(sandboxId, [SandboxStatus.Terminating], SandboxStatus.Terminated, reason: null, logs);
+        }
+        catch (ContainerEngineException ex)
+        {
+            logger.LogWarning("Sandbox {Sandbox} could not be removed yet: {Reason}; retrying", sandboxId, ex.Message);
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var reason = $"{ex.Message}; the portal will retry";
+            await db.Sandboxes.Where(s => s.Id == sandboxId).ExecuteUpdateAsync(set => set.SetProperty(s => s.Reason, reason), CancellationToken.None);
+        }
+
+        await PublishAsync(sandboxId);
+    }
+
+    private async Task FailAsync(int sandboxId, string reason, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(sandboxId, cancellationToken) is not { Status: SandboxStatus.Init or SandboxStatus.Ready })
+        {
+            // Already ending: this is the echo of the portal's own teardown.
+            return;
+        }
+
+        string? logs = null;
+        try
+        {
+            logs = await RemoveContainerAsync(sandboxId, TimeSpan.Zero, cancellationToken);
+        }
+        catch (ContainerEngineException ex)
+        {
+            // The row is FAILED either way; the reconciler removes the container once the engine answers.
+            logger.LogWarning("Container of failed sandbox {Sandbox} not removed yet: {Reason}", sandboxId, ex.Message);
+        }
+
+        if (await EndAsync(sandboxId, [SandboxStatus.Init, SandboxStatus.Ready], SandboxStatus.Failed, reason, logs))
+        {
+            logger.LogWarning("Sandbox {Sandbox} failed: {Reason}", sandboxId, reason);
+            await PublishAsync(sandboxId);
+        }
+    }
+
+    /// <summary>Saves the container's output, then stops and removes it. A container already gone is fine.</summary>
+    private async Task<string?> RemoveContainerAsync(int sandboxId, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (await engine.InspectAsync(ContainerName(sandboxId), cancellationToken) is not { } container)
+        {
+            return null;
+        }
+
+        var logs = await engine.GetLogsAsync(container.Id, options.CurrentValue.LogLines, cancellationToken);
+        await engine.RemoveAsync(container.Id, grace, cancellationToken);
+        return logs;
+    }
+
+    /// <summary>Moves the sandbox from one of <paramref name="from"/> to an end state; false when it had already left them.</summary>
+    private async Task<bool> EndAsync(int sandboxId, SandboxStatus[] from, SandboxStatus to, string? reason, string? logs)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var now = Now;
+        return await db.Sandboxes.Where(s => s.Id == sandboxId && from.Contains(s.Status))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(s => s.Status, to)
+                .SetProperty(s => s.ActiveReservationId, (int?)null)
+                .SetProperty(s => s.Reason, reason)
+                .SetProperty(s => s.Logs, s => logs ?? s.Logs)
+                .SetProperty(s => s.EndedAt, now), CancellationToken.None) > 0;
+    }
+
+    private async Task<SandboxView?> PublishAsync(int sandboxId)
+    {
+        var view = await GetAsync(sandboxId, CancellationToken.None);
+        if (view is not null)
+        {
+            await events.PublishAsync(new SandboxChanged(view.Board, view.ReservationId, view.Id, view.Status.ToString()));
+        }
+
+        return view;
+    }
+
+    private static string? HolderError(Actor actor, string holderId, string board) =>
+        actor.UserId == holderId || actor.IsAdmin ? null : $"Only the holder of board {board} may do that with its sandbox.";
+
+    /// <summary>The board's serial device on the lab host, when its console is one.</summary>
+    private string? SerialDeviceOf(string board) =>
+        lab.CurrentValue.FindBoard(board) is { } configured
+        && LabDriverSpecs.ConsoleOf(configured) is { Driver: var driver } spec
+        && driver.Equals("serial", StringComparison.OrdinalIgnoreCase)
+            ? spec.Get("Device")
+            : null;
+
+    private static string Describe(ContainerInfo container, string inside) => container.Passthrough switch
+    {
+        DevicePassthroughMode.Device => $"{container.PassedDevice} passed as a device at {inside}",
+        DevicePassthroughMode.BindMount => $"{container.PassedDevice} (a pseudo-terminal) bind-mounted at {inside}",
+        _ => "none: the board's console is not a local serial device",
+    };
+
+    private static IQueryable<SandboxView> Views(ApplicationDbContext db) =>
+        db.Sandboxes.AsNoTracking().Select(s => new SandboxView(
+            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId, s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
+}
