@@ -163,7 +163,12 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
         {
             try
             {
-                await _client.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)grace.TotalSeconds }, cancellationToken);
+                // No grace means kill: Docker.DotNet leaves a zero timeout out, and the engine would then wait its default 10 s.
+                if (grace > TimeSpan.Zero)
+                {
+                    await _client.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(grace.TotalSeconds) }, cancellationToken);
+                }
+
                 await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
             }
             catch (DockerContainerNotFoundException)
