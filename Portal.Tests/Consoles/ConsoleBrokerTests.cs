@@ -154,6 +154,34 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         await watcher.WaitForAsync("login again: ");
     }
 
+    [SocatFact]
+    public async Task ALentSerialDeviceIsFreeForItsBorrowerAndTheConsoleReturnsWithIt()
+    {
+        await using var line = new PtyPair(_directory);
+        await line.StartAsync();
+        Board("lent-board", ("Driver", "serial"), ("Device", line.Device));
+        var watcher = Watch("lent-board");
+        await using var board = line.OpenPeer();
+        await board.WriteAsync("before "u8.ToArray());
+        await watcher.WaitForAsync("before ");
+
+        await _broker.LendDeviceAsync("lent-board", "sandbox portal-sandbox-7");
+
+        await watcher.WaitForAsync($"[console lent to sandbox portal-sandbox-7: {line.Device} is in use there]");
+        // A serial port is opened exclusively: the borrower's open succeeds only because the console let go.
+        using (var borrower = new System.IO.Ports.SerialPort(line.Device))
+        {
+            borrower.Open();
+            borrower.Write("from the borrower");
+            await PtyPair.ReadUntilAsync(board, "from the borrower");
+        }
+
+        _broker.ReturnDevice("lent-board");
+        await watcher.WaitForAsync($"[console back: {line.Device}]");
+        await board.WriteAsync("after "u8.ToArray());
+        await watcher.WaitForAsync("after ");
+    }
+
     private void Board(string name, params (string Key, string Value)[] console)
     {
         var board = new BoardOptions { Name = name, Class = "test" };

@@ -19,6 +19,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
 
+    /// <summary>This portal's <c>portal.owner</c> label: its reconciler touches no other test's containers.</summary>
+    public string ContainerOwner { get; } = DockerEngine.NewOwner();
+
     /// <summary>Overrides one config key, as an environment variable or appsettings entry would.</summary>
     public PortalFactory WithSetting(string key, string? value)
     {
@@ -33,6 +36,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         var created = await users.CreateAsync(new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
         Assert.True(created.Succeeded, created.Error);
         return new Actor((await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id, email, IsAdmin: false);
+    }
+
+    /// <summary>The first admin, as the services see them.</summary>
+    public async Task<Actor> AdminAsync()
+    {
+        var users = await Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
+        return new Actor(users.Single(u => u.Email == AdminEmail).Id, AdminEmail, IsAdmin: true);
     }
 
     /// <summary>Starts the portal on a free loopback port for a real browser and returns its base address.</summary>
@@ -50,6 +60,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(DataDirectory, "portal.db")}");
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
+        builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -14,6 +14,7 @@ public sealed class ConsoleBroker(
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _lentOut = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ConsoleBroker>();
 
     /// <summary>Whether the board has a console at all.</summary>
@@ -32,10 +33,46 @@ public sealed class ConsoleBroker(
                 }
 
                 session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget);
+                if (_lentOut.TryGetValue(board, out var borrower))
+                {
+                    _ = session.LendAsync(borrower);
+                }
+
                 _sessions[board] = session;
             }
 
             return session.Attach(deliver);
+        }
+    }
+
+    /// <summary>
+    /// Closes the board's console and keeps it closed until <see cref="ReturnDevice"/>: a serial device is opened
+    /// exclusively, so a sandbox that is handed the device can only open it while the portal does not.
+    /// Watchers stay attached and are told where the console went.
+    /// </summary>
+    public async Task LendDeviceAsync(string board, string borrower)
+    {
+        ConsoleSession? session;
+        lock (_gate)
+        {
+            _lentOut[board] = borrower;
+            session = _sessions.GetValueOrDefault(board);
+        }
+
+        if (session is not null)
+        {
+            await session.LendAsync(borrower).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    public void ReturnDevice(string board)
+    {
+        lock (_gate)
+        {
+            if (_lentOut.Remove(board) && _sessions.TryGetValue(board, out var session))
+            {
+                session.Return();
+            }
         }
     }
 

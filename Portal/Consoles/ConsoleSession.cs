@@ -21,6 +21,9 @@ internal sealed class ConsoleSession
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _connection;
+    private TaskCompletionSource? _returned;
+    private TaskCompletionSource? _deviceClosed;
     private ITimer? _idleTimer;
 
     public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed)
@@ -32,6 +35,7 @@ internal sealed class ConsoleSession
         _logger = logger;
         _closed = closed;
         _scrollback = new ScrollbackRing(options.ScrollbackBytes);
+        _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _ = Task.Run(RunAsync);
     }
 
@@ -73,6 +77,49 @@ internal sealed class ConsoleSession
         }
     }
 
+    /// <summary>
+    /// Closes the console until <see cref="Return"/>, saying in the terminal who has the device; completes once the
+    /// device is closed.
+    /// </summary>
+    public Task LendAsync(string borrower)
+    {
+        CancellationTokenSource connection;
+        Task closed;
+        bool already;
+        lock (_gate)
+        {
+            already = _returned is not null;
+            if (!already)
+            {
+                _returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _deviceClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            connection = _connection;
+            closed = _deviceClosed!.Task;
+        }
+
+        if (!already)
+        {
+            _logger.LogInformation("Console of {Board} ({Console}) lent to {Borrower}", Board, _console.Describe, borrower);
+            Broadcast($"\r\n[console lent to {borrower}: {_console.Describe} is in use there]\r\n");
+            connection.Cancel();
+        }
+
+        return closed;
+    }
+
+    public void Return()
+    {
+        TaskCompletionSource? returned;
+        lock (_gate)
+        {
+            (returned, _returned) = (_returned, null);
+        }
+
+        returned?.TrySetResult();
+    }
+
     public async Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
@@ -98,12 +145,41 @@ internal sealed class ConsoleSession
     {
         var buffer = new byte[16 * 1024];
         string? lostBecause = null;
+        var lent = false;
         while (!_stop.IsCancellationRequested)
         {
+            var connection = CancellationToken.None;
             try
             {
-                await using var stream = await _console.OpenAsync(_stop.Token);
+                Task? returned;
+                lock (_gate)
+                {
+                    returned = _returned?.Task;
+                    _deviceClosed?.TrySetResult();
+                    if (returned is null && _connection.IsCancellationRequested)
+                    {
+                        _connection.Dispose();
+                        _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    }
+
+                    connection = _connection.Token;
+                }
+
+                if (returned is not null)
+                {
+                    lent = true;
+                    await returned.WaitAsync(_stop.Token);
+                    continue;
+                }
+
+                await using var stream = await _console.OpenAsync(connection);
                 Volatile.Read(ref _stream).TrySetResult(stream);
+                if (lent)
+                {
+                    Broadcast($"\r\n[console back: {_console.Describe}]\r\n");
+                    lent = false;
+                }
+
                 if (lostBecause is not null)
                 {
                     _logger.LogInformation("Console of {Board} ({Console}) is back", Board, _console.Describe);
@@ -113,7 +189,7 @@ internal sealed class ConsoleSession
 
                 while (true)
                 {
-                    var read = await stream.ReadAsync(buffer, _stop.Token);
+                    var read = await stream.ReadAsync(buffer, connection);
                     if (read == 0)
                     {
                         throw new EndOfStreamException("the connection was closed");
@@ -125,6 +201,11 @@ internal sealed class ConsoleSession
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception) when (connection.IsCancellationRequested)
+            {
+                // Lent out (the driver may say so with its own exception): the loop waits for the device to come back.
+                ForgetStream();
             }
             catch (Exception ex)
             {
@@ -139,11 +220,15 @@ internal sealed class ConsoleSession
 
                 try
                 {
-                    await Task.Delay(_options.ReconnectDelay, _clock, _stop.Token);
+                    await Task.Delay(_options.ReconnectDelay, _clock, connection);
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    break;
                 }
                 catch (OperationCanceledException)
                 {
-                    break;
+                    // Lent out while waiting to retry.
                 }
             }
         }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Access;
 using Portal.Audit;
+using Portal.Consoles;
 using Portal.Data;
 using Portal.Hardware;
 using Portal.Hardware.Containers;
@@ -22,6 +23,7 @@ public sealed class SandboxService(
     IOptionsMonitor<SandboxOptions> options,
     IOptionsMonitor<LabOptions> lab,
     AccessPolicy access,
+    ConsoleBroker consoles,
     AuditLog audit,
     LabEvents events,
     TimeProvider clock,
@@ -34,6 +36,8 @@ public sealed class SandboxService(
 
     /// <summary>A sandbox still INIT after this was being launched by a portal that died.</summary>
     private static readonly TimeSpan LaunchTimeout = TimeSpan.FromMinutes(2);
+
+    private const string Removed = "container was removed outside the portal";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -48,13 +52,13 @@ public sealed class SandboxService(
     public async Task<SandboxView?> ForReservationAsync(int reservationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Views(db).Where(s => s.ReservationId == reservationId).OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
+        return await Views(db.Sandboxes.Where(s => s.ReservationId == reservationId).OrderByDescending(s => s.Id)).FirstOrDefaultAsync(cancellationToken);
     }
 
     public async Task<SandboxView?> GetAsync(int sandboxId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Views(db).SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken);
+        return await Views(db.Sandboxes.Where(s => s.Id == sandboxId)).SingleOrDefaultAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<ClassImageView>> ImagesForClassAsync(string boardClass, CancellationToken cancellationToken)
@@ -141,6 +145,12 @@ public sealed class SandboxService(
         await audit.WriteAsync(actor.Email, "sandbox.launch", board.Name, reservation.Id, $"image {chosen.Image}", CancellationToken.None);
 
         var settings = options.CurrentValue;
+        var device = SerialDeviceOf(board.Name);
+        if (device is not null)
+        {
+            await consoles.LendDeviceAsync(board.Name, $"sandbox {ContainerName(sandbox.Id)}");
+        }
+
         var spec = new SandboxContainerSpec(
             ContainerName(sandbox.Id),
             chosen.Image,
@@ -152,7 +162,7 @@ public sealed class SandboxService(
                 ["portal.board"] = board.Name,
                 ["portal.user"] = reservation.User.Email ?? reservation.UserId,
             },
-            SerialDeviceOf(board.Name),
+            device,
             settings.ContainerDevicePath,
             settings.Cpus,
             settings.MemoryMegabytes * 1024L * 1024,
@@ -283,7 +293,7 @@ public sealed class SandboxService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var live = await db.Sandboxes.AsNoTracking()
             .Where(s => s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready || s.Status == SandboxStatus.Terminating)
-            .Select(s => new { s.Id, s.Status, s.CreatedAt, ReservationActive = s.Reservation.State == ReservationState.Active })
+            .Select(s => new { s.Id, s.Status, s.CreatedAt, Board = s.Reservation.Board.Name, ReservationActive = s.Reservation.State == ReservationState.Active })
             .ToListAsync(cancellationToken);
 
         foreach (var sandbox in live)
@@ -303,11 +313,16 @@ public sealed class SandboxService(
             }
             else if (sandbox.Status == SandboxStatus.Ready && container is null)
             {
-                await FailAsync(sandbox.Id, "container was removed outside the portal", cancellationToken);
+                await FailAsync(sandbox.Id, Removed, cancellationToken);
             }
             else if (sandbox.Status == SandboxStatus.Ready && !container!.Running)
             {
                 await FailAsync(sandbox.Id, $"container stopped outside the portal ({container.State})", cancellationToken);
+            }
+            else if (SerialDeviceOf(sandbox.Board) is not null)
+            {
+                // After a restart the console must again keep off the device the sandbox holds.
+                await consoles.LendDeviceAsync(sandbox.Board, $"sandbox {ContainerName(sandbox.Id)}");
             }
         }
 
@@ -329,8 +344,11 @@ public sealed class SandboxService(
 
         var reason = containerEvent.Action switch
         {
-            "destroy" => "container was removed outside the portal",
-            "die" => $"container exited (exit code {containerEvent.Attributes.GetValueOrDefault("exitCode", "?")})",
+            "destroy" => Removed,
+            // `docker rm -f` kills first: the container dies while its removal is under way.
+            "die" => await engine.InspectAsync(containerEvent.ContainerId, CancellationToken.None) is null or { State: "removing" }
+                ? Removed
+                : $"container exited (exit code {containerEvent.Attributes.GetValueOrDefault("exitCode", "?")})",
             "oom" => "container ran out of memory",
             _ => null,
         };
@@ -420,13 +438,19 @@ public sealed class SandboxService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var now = Now;
-        return await db.Sandboxes.Where(s => s.Id == sandboxId && from.Contains(s.Status))
+        var ended = await db.Sandboxes.Where(s => s.Id == sandboxId && from.Contains(s.Status))
             .ExecuteUpdateAsync(set => set
                 .SetProperty(s => s.Status, to)
                 .SetProperty(s => s.ActiveReservationId, (int?)null)
                 .SetProperty(s => s.Reason, reason)
                 .SetProperty(s => s.Logs, s => logs ?? s.Logs)
                 .SetProperty(s => s.EndedAt, now), CancellationToken.None) > 0;
+        if (ended && await GetAsync(sandboxId, CancellationToken.None) is { } sandbox)
+        {
+            consoles.ReturnDevice(sandbox.Board);
+        }
+
+        return ended;
     }
 
     private async Task<SandboxView?> PublishAsync(int sandboxId)
@@ -458,7 +482,7 @@ public sealed class SandboxService(
         _ => "none: the board's console is not a local serial device",
     };
 
-    private static IQueryable<SandboxView> Views(ApplicationDbContext db) =>
-        db.Sandboxes.AsNoTracking().Select(s => new SandboxView(
+    private static IQueryable<SandboxView> Views(IQueryable<Sandbox> sandboxes) =>
+        sandboxes.AsNoTracking().Select(s => new SandboxView(
             s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId, s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
 }

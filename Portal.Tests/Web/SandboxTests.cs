@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Data;
+using Portal.Reservations;
+using Portal.Sandboxes;
+using Portal.Tests.Hardware;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>Sandboxes of reservations in the whole portal, against the real Docker engine.</summary>
+public sealed class SandboxTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("portal-sandbox-");
+    private readonly List<string> _owners = [];
+    private PtyPair _line = null!;
+
+    public async Task InitializeAsync()
+    {
+        _line = new PtyPair(_directory.FullName);
+        await _line.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _line.DisposeAsync();
+        foreach (var owner in _owners)
+        {
+            await DockerEngine.RemoveContainersOfAsync(owner);
+        }
+
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+
+    [DockerFact]
+    public async Task TheHolderLaunchesASandboxWithTheBoardsSerialLineAndReleaseTearsItDown()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        await AssignTestImageAsync(portal, admin);
+        var statuses = RecordStatuses(portal);
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        var launched = await sandboxes.LaunchAsync(alice, reservation, image: null, CancellationToken.None);
+
+        Assert.Null(launched.Error);
+        var sandbox = launched.Sandbox!;
+        Assert.Equal(SandboxStatus.Ready, sandbox.Status);
+        Assert.Equal(["Init", "Ready"], statuses.ToArray());
+        Assert.Matches(@"^/dev/pts/\d+ \(a pseudo-terminal\) bind-mounted at /dev/ttyBOARD$", sandbox.Passthrough);
+        var labels = await DockerEngine.CliAsync("inspect", "-f",
+            "{{index .Config.Labels \"portal.reservation\"}} {{index .Config.Labels \"portal.board\"}} {{index .Config.Labels \"portal.user\"}}", sandbox.ContainerName);
+        Assert.Equal($"{reservation} pine-01 alice@lab.test", labels);
+
+        // A terminal in the sandbox reaches the board's serial line, and writes a line to the container's own output.
+        await using (var shell = await sandboxes.OpenShellAsync(alice, sandbox.Id, 80, 24, CancellationToken.None))
+        {
+            await using var board = _line.OpenPeer();
+            var terminal = new ConsoleReader(shell);
+            await terminal.TypeAsync("echo hello-board > /dev/ttyBOARD; echo sandbox-log-line > /proc/1/fd/1\n");
+            await PtyPair.ReadUntilAsync(board, "hello-board");
+        }
+
+        await portal.Services.GetRequiredService<ReservationService>().ReleaseAsync(alice, reservation, CancellationToken.None);
+
+        await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Terminated, "the sandbox to be TERMINATED");
+        Assert.Equal(["Init", "Ready", "Terminating", "Terminated"], statuses.ToArray());
+        Assert.Empty(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
+        Assert.Contains("sandbox-log-line", await sandboxes.LogsAsync(alice, sandbox.Id, CancellationToken.None));
+    }
+
+    [DockerFact]
+    public async Task OnlyTheHolderLaunchesAndOnlyFromAnAssignedImage()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        var bob = await portal.CreateUserAsync("bob@lab.test", "Bob-Pass-1");
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        Assert.Equal("No sandbox image is assigned to class pine64-a64-lts; an admin assigns one on the Images page.",
+            (await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None)).Error);
+
+        await AssignTestImageAsync(portal, admin);
+        Assert.Equal("Only the holder of board pine-01 may do that with its sandbox.",
+            (await sandboxes.LaunchAsync(bob, reservation, null, CancellationToken.None)).Error);
+        Assert.Equal("Image busybox:other is not assigned to class pine64-a64-lts.",
+            (await sandboxes.LaunchAsync(alice, reservation, "busybox:other", CancellationToken.None)).Error);
+
+        Assert.Null((await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None)).Error);
+        Assert.Equal($"Reservation {reservation} already has a sandbox; stop it before launching another.",
+            (await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None)).Error);
+        Assert.Single(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
+    }
+
+    [DockerFact]
+    public async Task AContainerRemovedBehindThePortalsBackShowsFailed()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, admin, "pine-02");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+        var sandbox = (await sandboxes.LaunchAsync(admin, reservation, null, CancellationToken.None)).Sandbox!;
+
+        await DockerEngine.CliAsync("rm", "-f", sandbox.ContainerName);
+
+        await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Failed, "the sandbox to be FAILED");
+        Assert.Equal("container was removed outside the portal", (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Reason);
+    }
+
+    [DockerFact]
+    public async Task AStoppedEngineIsNamedTheRestWorksAndALaunchAfterItReturnsSucceeds()
+    {
+        // The engine the portal is pointed at is a socket that forwards to the real engine only while the proxy runs.
+        var socket = Path.Combine(_directory.FullName, "docker.sock");
+        await using var portal = Portal().WithSetting("Lab:Containers:Endpoint", $"unix://{socket}");
+        var admin = await portal.AdminAsync();
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, admin, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        var failed = await sandboxes.LaunchAsync(admin, reservation, null, CancellationToken.None);
+
+        Assert.Equal($"Docker engine at unix://{socket} is not reachable", failed.Error);
+        Assert.Equal(SandboxStatus.Failed, failed.Sandbox!.Status);
+        using var client = await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        var boards = await client.GetAsync("boards");
+        Assert.Equal(HttpStatusCode.OK, boards.StatusCode);
+        Assert.Contains("pine-01", await boards.Content.ReadAsStringAsync());
+
+        using var engine = Process.Start(new ProcessStartInfo(PtyPair.Socat, [$"UNIX-LISTEN:{socket},fork", $"UNIX-CONNECT:{DockerEngine.Socket}"]))!;
+        try
+        {
+            await PtyPair.WaitUntilAsync(() => File.Exists(socket), "the engine's socket");
+            Assert.Null(await sandboxes.EngineProblemAsync(CancellationToken.None));
+            var launched = await sandboxes.LaunchAsync(admin, reservation, null, CancellationToken.None);
+            Assert.Null(launched.Error);
+            Assert.Equal(SandboxStatus.Ready, launched.Sandbox!.Status);
+        }
+        finally
+        {
+            engine.Kill();
+        }
+    }
+
+    [DockerFact]
+    public async Task AtStartTheContainerOfASandboxThatIsNoLongerLiveIsRemoved()
+    {
+        await using var portal = Portal();
+        await DockerEngine.CliAsync("run", "-d", "-it", "--name", $"{portal.ContainerOwner}-left", "--label", $"portal.owner={portal.ContainerOwner}",
+            "--label", "portal.sandbox=4242", DockerEngine.TestImage);
+        Assert.Single(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
+
+        _ = portal.Services;
+
+        await EventuallyAsync(async () => (await DockerEngine.ContainersOfAsync(portal.ContainerOwner)).Count == 0, "the orphaned container to be removed");
+    }
+
+    [DockerFact]
+    public async Task AKilledPortalLeavesNoContainerOnceTheReservationIsReleased()
+    {
+        var owner = DockerEngine.NewOwner();
+        _owners.Add(owner);
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory.FullName, "portal.db")}",
+            ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
+            ["Consoles:LogDirectory"] = Path.Combine(_directory.FullName, "console-logs"),
+            ["Lab:Containers:Owner"] = owner,
+        };
+        string secret;
+        await using (var setup = new PortalFactory().WithSetting("ConnectionStrings:Portal", settings["ConnectionStrings:Portal"]).WithSetting("Lab:Containers:Owner", owner))
+        {
+            secret = await setup.CreateTokenAsync("alice@lab.test");
+            await AssignTestImageAsync(setup, await setup.AdminAsync());
+            var alice = (await setup.Services.GetRequiredService<Portal.Identity.UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == "alice@lab.test");
+            var actor = new Actor(alice.Id, alice.Email, IsAdmin: false);
+            var reservation = await ReserveAsync(setup, actor, "pine-01");
+            Assert.Null((await setup.Services.GetRequiredService<SandboxService>().LaunchAsync(actor, reservation, null, CancellationToken.None)).Error);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var first = await PortalProcess.StartAsync(settings))
+        {
+            await first.KillAsync();
+        }
+
+        Assert.Single(await DockerEngine.ContainersOfAsync(owner));
+        await using var second = await PortalProcess.StartAsync(settings);
+        using var api = new HttpClient { BaseAddress = second.Address };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        var mine = await api.GetStringAsync("api/v1/reservations");
+        var id = System.Text.Json.JsonDocument.Parse(mine).RootElement.EnumerateArray().First().GetProperty("id").GetInt32();
+        Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync($"api/v1/reservations/{id}")).StatusCode);
+
+        await EventuallyAsync(async () => (await DockerEngine.ContainersOfAsync(owner)).Count == 0, "the sandbox's container to be removed");
+    }
+
+    private PortalFactory Portal()
+    {
+        var portal = new PortalFactory()
+            .WithSetting("Lab:Boards:0:Console:Driver", "serial")
+            .WithSetting("Lab:Boards:0:Console:Device", _line.Device)
+            .WithSetting("Lab:Containers:StopGrace", "00:00:00")
+            .WithSetting("Lab:Containers:ReconcileInterval", "00:00:02");
+        _owners.Add(portal.ContainerOwner);
+        return portal;
+    }
+
+    private static async Task AssignTestImageAsync(PortalFactory portal, Actor admin)
+    {
+        var images = portal.Services.GetRequiredService<SandboxImageService>();
+        Assert.Null(await images.AssignAsync(admin, "pine64-a64-lts", DockerEngine.TestImage, "/bin/sh", isDefault: true, CancellationToken.None));
+    }
+
+    private static async Task<int> ReserveAsync(PortalFactory portal, Actor actor, string board)
+    {
+        var outcome = await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(actor, board, null, CancellationToken.None);
+        Assert.Null(outcome.Error);
+        return outcome.Reservation!.Id;
+    }
+
+    private static List<string> RecordStatuses(PortalFactory portal)
+    {
+        var statuses = new List<string>();
+        portal.Services.GetRequiredService<LabEvents>().Subscribe(e =>
+        {
+            if (e is SandboxChanged changed)
+            {
+                lock (statuses)
+                {
+                    if (statuses.LastOrDefault() != changed.Status)
+                    {
+                        statuses.Add(changed.Status);
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+        return statuses;
+    }
+
+    /// <summary>Polls until the condition holds; the bound only keeps a broken test from hanging.</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited 30 s for {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
