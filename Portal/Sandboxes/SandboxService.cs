@@ -48,11 +48,11 @@ public sealed class SandboxService(
 
     public static string ContainerName(int sandboxId) => $"portal-sandbox-{sandboxId}";
 
-    /// <summary>The newest sandbox of the reservation, live or not.</summary>
-    public async Task<SandboxView?> ForReservationAsync(int reservationId, CancellationToken cancellationToken)
+    /// <summary>The board's newest sandbox, live or not: what its page shows.</summary>
+    public async Task<SandboxView?> LatestForBoardAsync(string board, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Views(db.Sandboxes.Where(s => s.ReservationId == reservationId).OrderByDescending(s => s.Id)).FirstOrDefaultAsync(cancellationToken);
+        return await Views(db.Sandboxes.Where(s => s.Reservation.Board.Name == board).OrderByDescending(s => s.Id)).FirstOrDefaultAsync(cancellationToken);
     }
 
     public async Task<SandboxView?> GetAsync(int sandboxId, CancellationToken cancellationToken)
