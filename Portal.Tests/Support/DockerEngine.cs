@@ -51,3 +51,10 @@ public static class DockerEngine
         }
     }
 }
+
+/// <summary>A browser test of sandboxes: Debian's Chromium and the real Docker engine.</summary>
+public sealed class DockerBrowserFactAttribute : FactAttribute
+{
+    public DockerBrowserFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(
+        File.Exists(DockerEngine.Socket) && File.Exists(BrowserFixture.ChromiumPath), $"a Docker engine at {DockerEngine.Socket} and {BrowserFixture.ChromiumPath}");
+}
