@@ -21,6 +21,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<AccessRule> AccessRules => Set<AccessRule>();
 
+    public DbSet<SshHostKey> SshHostKeys => Set<SshHostKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
