@@ -94,6 +94,15 @@ public sealed class SshdFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Points the demo lab's rpi-02 (the board with <c>Ssh</c> set) at this server, logging in by key.</summary>
+    public PortalFactory Configure(PortalFactory portal) => portal
+        .WithSetting($"{Rpi02}:Host", "127.0.0.1")
+        .WithSetting($"{Rpi02}:Port", $"{Port}")
+        .WithSetting($"{Rpi02}:User", User)
+        .WithSetting($"{Rpi02}:KeyFile", KeyFile);
+
+    private const string Rpi02 = "Lab:Boards:3:Ssh";
+
     public static int FreeTcpPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -66,7 +66,9 @@ public sealed class SshTerminalService(
             throw new ShellSessionException($"ssh: {refusal}");
         }
 
-        var target = new SshTarget(ssh.Host!, ssh.Port, ssh.User!, ssh.KeyFile is { } key ? Path.Combine(environment.ContentRootPath, key) : null, ssh.Password);
+        // A relative key file is taken from the app's folder, as the database and console logs are.
+        var keyFile = string.IsNullOrWhiteSpace(ssh.KeyFile) ? null : Path.Combine(environment.ContentRootPath, ssh.KeyFile);
+        var target = new SshTarget(ssh.Host!, ssh.Port, ssh.User!, keyFile, string.IsNullOrEmpty(ssh.Password) ? null : ssh.Password);
         var recorded = await RecordedAsync(board, cancellationToken);
         string? offered = null;
         string? CheckHostKey(string fingerprint)
