@@ -8,6 +8,9 @@ public sealed class SshShellSession : IShellSession
     private readonly SshClient _client;
     private readonly ShellStream _stream;
 
+    // ShellStream buffers writes and sends them on flush; two writers at once would send a buffer twice.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
     internal SshShellSession(SshClient client, ShellStream stream, string hostKeyFingerprint)
     {
         _client = client;
@@ -33,8 +36,16 @@ public sealed class SshShellSession : IShellSession
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
-        await _stream.WriteAsync(input, cancellationToken);
-        await _stream.FlushAsync(cancellationToken);
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            await _stream.WriteAsync(input, cancellationToken);
+            await _stream.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     public Task ResizeAsync(int columns, int rows, CancellationToken cancellationToken)

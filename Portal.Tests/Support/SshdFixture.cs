@@ -11,6 +11,13 @@ public sealed class SshdFactAttribute : FactAttribute
     public SshdFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(SshdFixture.Available, $"{SshdFixture.SshdPath} (run as root)");
 }
 
+/// <summary>A browser test against a real sshd: needs both Chromium and <see cref="SshdFixture"/>.</summary>
+public sealed class ChromiumAndSshdFactAttribute : FactAttribute
+{
+    public ChromiumAndSshdFactAttribute() =>
+        Skip = IntegrationRequirement.SkipReasonUnless(File.Exists(BrowserFixture.ChromiumPath) && SshdFixture.Available, $"{BrowserFixture.ChromiumPath} and {SshdFixture.SshdPath} (run as root)");
+}
+
 /// <summary>
 /// OpenSSH's sshd on 127.0.0.1 and a free port, with its own config, host key and authorized client key in a temporary
 /// directory. It logs in the local user <see cref="User"/> (created here when missing) by that key or by
