@@ -27,6 +27,7 @@ public sealed class SshTerminalTests(BrowserFixture browser, SshdFixture sshd) :
         await Expect(page.GetByText("You hold rpi-02.")).ToBeVisibleAsync();
 
         await page.GotoAsync("boards/rpi-02/console");
+        await WaitUntilLiveAsync(page); // the prerendered button does nothing until the circuit is up
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Serial" })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "New SSH tab" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "SSH" })).ToBeVisibleAsync();

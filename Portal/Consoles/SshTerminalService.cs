@@ -102,10 +102,18 @@ public sealed class SshTerminalService(
         }
 
         logger.LogInformation("SSH to {Board} ({Endpoint}) opened for {User}, host key {Fingerprint}", board, target.Endpoint, actor.Email, session.HostKeyFingerprint);
-        var notice = ssh.HostKeyFingerprint is null && recorded is null && await RecordFirstUseAsync(actor, board, session.HostKeyFingerprint, cancellationToken)
-            ? $"[host key {session.HostKeyFingerprint} recorded on first use]"
-            : null;
-        return new SshOpened(session, notice);
+        try
+        {
+            var notice = ssh.HostKeyFingerprint is null && recorded is null && await RecordFirstUseAsync(actor, board, session.HostKeyFingerprint, cancellationToken)
+                ? $"[host key {session.HostKeyFingerprint} recorded on first use]"
+                : null;
+            return new SshOpened(session, notice);
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task<SshHostKeyView> GetHostKeyAsync(string board, CancellationToken cancellationToken)
