@@ -61,8 +61,23 @@ public sealed class LabOptionsValidatorTests : IDisposable
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "simulated", "PoweredAtStart": "maybe" } } ] } }""",
         "lab.json: Lab:Boards:0:Console:PoweredAtStart: 'maybe' is not true or false")]
     [InlineData(
-        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "Port": 70000 } } ] } }""",
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "Port": 70000, "User": "root", "Password": "x" } } ] } }""",
         "lab.json: Lab:Boards:0:Ssh:Port: 70000 is not a TCP port (1-65535)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "Password": "x" } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh:User: required when Ssh is set")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "User": "root", "Password": "x" } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh:Host: required when Ssh is set")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "User": "root" } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh: KeyFile or Password required")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "User": "root", "KeyFile": "/etc/portal/id_ed25519", "Password": "hunter2" } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh: set KeyFile or Password, not both")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "User": "root", "Password": "x", "HostKeyFingerprint": "MD5:16:27:ac" } } ] } }""",
+        "lab.json: Lab:Boards:0:Ssh:HostKeyFingerprint: 'MD5:16:27:ac' is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)")]
     public void BadLabConfigIsReportedWithFileKeyAndReason(string json, string expected)
     {
         var failures = Validate(json);

@@ -31,6 +31,10 @@ public sealed class ConsoleOptions
     [Range(1024, long.MaxValue)]
     public long MaxLogBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>How long an SSH terminal waits for the board to answer and log in.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan SshConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pause between attempts to reopen a console that went away.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);

@@ -25,6 +25,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<ClassImage> ClassImages => Set<ClassImage>();
 
+    public DbSet<SshHostKey> SshHostKeys => Set<SshHostKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -65,6 +65,7 @@ public sealed class NetworkOptions
     public string? Interface { get; set; }
 }
 
+/// <summary>How the portal logs in to a board for its SSH terminal tabs: by <c>KeyFile</c> or <c>Password</c>, exactly one.</summary>
 public sealed class SshOptions
 {
     public string? Host { get; set; }
@@ -72,4 +73,13 @@ public sealed class SshOptions
     public int Port { get; set; } = 22;
 
     public string? User { get; set; }
+
+    /// <summary>A private key on the portal host. Secret: never shown or logged.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Secret: never shown or logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Pinned host key (<c>SHA256:base64</c>, as <c>ssh-keygen -lf</c> prints it); when set, it decides instead of trust on first use.</summary>
+    public string? HostKeyFingerprint { get; set; }
 }

@@ -92,6 +92,23 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
                 {
                     yield return ($"{key}:Ssh:Port", $"{ssh.Port} is not a TCP port (1-65535)");
                 }
+
+                if (string.IsNullOrWhiteSpace(ssh.User))
+                {
+                    yield return ($"{key}:Ssh:User", "required when Ssh is set");
+                }
+
+                // Secrets: the reason never repeats their values.
+                var hasKey = !string.IsNullOrWhiteSpace(ssh.KeyFile);
+                if (hasKey == !string.IsNullOrEmpty(ssh.Password))
+                {
+                    yield return ($"{key}:Ssh", hasKey ? "set KeyFile or Password, not both" : "KeyFile or Password required");
+                }
+
+                if (ssh.HostKeyFingerprint is { } fingerprint && !Sha256Fingerprint().IsMatch(fingerprint))
+                {
+                    yield return ($"{key}:Ssh:HostKeyFingerprint", $"'{fingerprint}' is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)");
+                }
             }
         }
     }
@@ -105,6 +122,9 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex ValidName();
+
+    [GeneratedRegex("^SHA256:[A-Za-z0-9+/]{43}$")]
+    private static partial Regex Sha256Fingerprint();
 }
 
 internal static class LabDriverSpecs

@@ -27,6 +27,10 @@ export function write(handle, bytes) {
     handle.term.write(bytes, () => handle.dotnet.invokeMethodAsync('Acknowledge', bytes.length));
 }
 
+export function size(handle) {
+    return [handle.term.cols, handle.term.rows];
+}
+
 export function setReadOnly(handle, readOnly) {
     handle.term.options.disableStdin = readOnly;
 }

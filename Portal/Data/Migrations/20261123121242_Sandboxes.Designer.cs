@@ -11,7 +11,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261123114036_Sandboxes")]
+    [Migration("20261123121242_Sandboxes")]
     partial class Sandboxes
     {
         /// <inheritdoc />
@@ -637,6 +637,45 @@ namespace Portal.Data.Migrations
                     b.HasIndex("Status");
 
                     b.ToTable("Sandboxes");
+                });
+
+            modelBuilder.Entity("Portal.Data.SshHostKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Board")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OfferedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OfferedFingerprint")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Board")
+                        .IsUnique();
+
+                    b.ToTable("SshHostKeys");
                 });
 
             modelBuilder.Entity("GroupMembers", b =>

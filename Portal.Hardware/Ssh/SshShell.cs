@@ -1,0 +1,101 @@
+using System.Net.Sockets;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Portal.Hardware.Ssh;
+
+/// <summary>
+/// Opens an interactive SSH shell on a pty (SSH.NET). The host key is offered to <c>checkHostKey</c> before
+/// anything is sent: it returns null to trust the key, or the sentence saying why not, which becomes the error.
+/// Every failure is a <see cref="ShellSessionException"/> with one sentence naming the host, port or file.
+/// </summary>
+public static class SshShell
+{
+    public const string TerminalType = "xterm-256color";
+
+    public static async Task<SshShellSession> OpenAsync(
+        SshTarget target,
+        Func<string, string?> checkHostKey,
+        int columns,
+        int rows,
+        TimeSpan connectTimeout,
+        CancellationToken cancellationToken)
+    {
+        var connection = new ConnectionInfo(target.Host, target.Port, target.User, Authentication(target)) { Timeout = connectTimeout };
+        var client = new SshClient(connection);
+        string? fingerprint = null;
+        string? hostKeyRefusal = null;
+        client.HostKeyReceived += (_, e) =>
+        {
+            fingerprint = $"SHA256:{e.FingerPrintSHA256}";
+            hostKeyRefusal = checkHostKey(fingerprint);
+            e.CanTrust = hostKeyRefusal is null;
+        };
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(connectTimeout);
+            try
+            {
+                await client.ConnectAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ShellSessionException($"ssh to {target.Endpoint}: no answer within {connectTimeout.TotalSeconds:0.#} s");
+            }
+
+            var stream = client.CreateShellStream(TerminalType, (uint)columns, (uint)rows, 0, 0, 64 * 1024);
+            return new SshShellSession(client, stream, fingerprint!);
+        }
+        catch (Exception ex) when (ex is not ShellSessionException and not OperationCanceledException)
+        {
+            client.Dispose();
+            throw Explain(ex, target, hostKeyRefusal);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private static AuthenticationMethod Authentication(SshTarget target)
+    {
+        if (target.Password is { } password)
+        {
+            return new PasswordAuthenticationMethod(target.User, password);
+        }
+
+        var path = target.KeyFile ?? throw new ShellSessionException($"ssh to {target.Endpoint}: no key file or password configured");
+        try
+        {
+            return new PrivateKeyAuthenticationMethod(target.User, new PrivateKeyFile(path));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ShellSessionException($"ssh: key file {path} not found", ex);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new ShellSessionException($"ssh: key file {path} is not readable ({ex.GetType().Name})", ex);
+        }
+        catch (Exception ex) when (ex is SshException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ShellSessionException($"ssh: key file {path} is not a private key SSH.NET can read", ex);
+        }
+    }
+
+    private static ShellSessionException Explain(Exception ex, SshTarget target, string? hostKeyRefusal) => ex switch
+    {
+        _ when hostKeyRefusal is not null => new(hostKeyRefusal, ex),
+        SshAuthenticationException => new($"ssh: authentication failed for {target}", ex),
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => new($"ssh to {target.Endpoint}: connection refused", ex),
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } => new($"ssh to {target.Endpoint}: unknown host {target.Host}", ex),
+        SocketException { SocketErrorCode: SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown } => new($"ssh to {target.Endpoint}: host unreachable", ex),
+        SocketException { SocketErrorCode: SocketError.TimedOut } or SshOperationTimeoutException => new($"ssh to {target.Endpoint}: timed out", ex),
+        SocketException socket => new($"ssh to {target.Endpoint}: {socket.Message}", ex),
+        SshConnectionException => new($"ssh to {target.Endpoint}: the server closed the connection ({ex.Message})", ex),
+        _ => new($"ssh to {target.Endpoint}: {ex.Message}", ex),
+    };
+}
