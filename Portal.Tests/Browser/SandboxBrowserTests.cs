@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Sandboxes;
@@ -39,6 +40,21 @@ public sealed class SandboxBrowserTests : BrowserTest
         await Expect(alice.Locator("[data-panel=sandbox]")).ToContainTextAsync(DockerEngine.TestImage);
         await ScreenshotAsync(alice, "sandbox-ready");
 
+        // A terminal in the sandbox, beside the serial console.
+        await alice.GetByRole(AriaRole.Link, new() { Name = "Open terminal" }).ClickAsync();
+        await WaitUntilLiveAsync(alice);
+        await alice.GetByRole(AriaRole.Button, new() { Name = "New sandbox tab" }).ClickAsync();
+        var terminal = alice.Locator("[data-shell-terminal]");
+        var screen = terminal.Locator(".xterm-rows");
+        await Expect(terminal).ToHaveAttributeAsync("data-shell-state", "open");
+        await terminal.Locator("[data-terminal]").ClickAsync();
+        await alice.Keyboard.TypeAsync("echo sandbox-ok");
+        await alice.Keyboard.PressAsync("Enter");
+        await Expect(screen).ToContainTextAsync(new Regex("echo sandbox-ok.*sandbox-ok"));
+        await ScreenshotAsync(alice, "sandbox-terminal");
+
+        await alice.GotoAsync("boards/pine-01");
+        await WaitUntilLiveAsync(alice);
         await alice.GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
 
         await Expect(alice.Locator("[data-sandbox-status]")).ToHaveAttributeAsync("data-sandbox-status", "TERMINATED");

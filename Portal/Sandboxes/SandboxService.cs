@@ -229,28 +229,39 @@ public sealed class SandboxService(
         }
     }
 
-    /// <summary>A terminal in the sandbox: <c>docker exec -it CONTAINER SHELL</c>, for its holder and admins.</summary>
+    /// <summary>
+    /// A terminal in the sandbox, <c>docker exec -it CONTAINER SHELL</c>, for its holder and admins. Throws
+    /// <see cref="ShellSessionException"/> with the sentence to show in the terminal.
+    /// </summary>
     public async Task<IShellSession> OpenShellAsync(Actor actor, int sandboxId, int columns, int rows, CancellationToken cancellationToken)
     {
         var sandbox = await GetAsync(sandboxId, cancellationToken)
-            ?? throw new ContainerEngineException($"there is no sandbox {sandboxId}");
+            ?? throw new ShellSessionException($"There is no sandbox {sandboxId}.");
         if (HolderError(actor, sandbox.UserId, sandbox.Board) is { } notHolder)
         {
-            throw new UnauthorizedAccessException(notHolder);
+            throw new ShellSessionException(notHolder);
         }
 
         var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, sandbox.Board, cancellationToken);
         if (!decision.Permitted)
         {
-            throw new UnauthorizedAccessException($"You lack the Sandbox capability on board {sandbox.Board} ({decision.Reason}).");
+            throw new ShellSessionException($"You lack the Sandbox capability on board {sandbox.Board} ({decision.Reason}).");
         }
 
         if (sandbox is not { Status: SandboxStatus.Ready, ContainerId: { } container })
         {
-            throw new ContainerEngineException($"the sandbox is {sandbox.Status.ToString().ToUpperInvariant()}, not READY");
+            throw new ShellSessionException($"Sandbox {sandbox.ContainerName} is {sandbox.Status.ToString().ToUpperInvariant()}, not READY.");
         }
 
-        return await engine.ExecAsync(container, [sandbox.Shell], columns, rows, cancellationToken);
+        try
+        {
+            return await engine.ExecAsync(container, [sandbox.Shell], columns, rows, cancellationToken);
+        }
+        catch (ContainerEngineException ex)
+        {
+            logger.LogWarning("Opening {Shell} in sandbox {Sandbox} failed: {Reason}", sandbox.Shell, sandbox.Id, ex.Message);
+            throw new ShellSessionException($"sandbox {sandbox.ContainerName}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>The container's output: from the engine while it lives, else what was kept at teardown. Null when the actor may not read it.</summary>
