@@ -62,8 +62,9 @@ public sealed class SandboxTests : IAsyncLifetime
         {
             await using var board = _line.OpenPeer();
             var terminal = new ConsoleReader(shell);
-            await terminal.TypeAsync("echo hello-board > /dev/ttyBOARD; echo sandbox-log-line > /proc/1/fd/1\n");
+            await terminal.TypeAsync("echo hello-board > /dev/ttyBOARD; echo sandbox-log-line > /proc/1/fd/1; echo done-$((1+1))\n");
             await PtyPair.ReadUntilAsync(board, "hello-board");
+            await terminal.WaitForAsync("done-2");
         }
 
         await portal.Services.GetRequiredService<ReservationService>().ReleaseAsync(alice, reservation, CancellationToken.None);

@@ -2,7 +2,9 @@ using Portal.Data;
 
 namespace Portal.Sandboxes;
 
+/// <param name="Owner">The portal's <c>portal.owner</c>, part of the container's name.</param>
 public sealed record SandboxView(
+    string Owner,
     int Id,
     int ReservationId,
     string Board,
@@ -19,7 +21,7 @@ public sealed record SandboxView(
 {
     public bool IsLive => Status is SandboxStatus.Init or SandboxStatus.Ready or SandboxStatus.Terminating;
 
-    public string ContainerName => SandboxService.ContainerName(Id);
+    public string ContainerName => SandboxService.ContainerName(Owner, Id);
 }
 
 /// <summary>What a launch or stop came to: the sandbox as it now is, and a sentence for the person when it did not go as asked.</summary>

@@ -46,7 +46,10 @@ public sealed class SandboxService(
     /// <summary>Only this portal's containers: several portals, or test runs, may share an engine.</summary>
     public string OwnerFilter => $"{OwnerLabel}={options.CurrentValue.Owner}";
 
-    public static string ContainerName(int sandboxId) => $"portal-sandbox-{sandboxId}";
+    /// <summary>Container names are unique per engine, so they carry the owner: <c>portal-sandbox-7</c> by default.</summary>
+    public static string ContainerName(string owner, int sandboxId) => $"{owner}-sandbox-{sandboxId}";
+
+    private string ContainerName(int sandboxId) => ContainerName(options.CurrentValue.Owner, sandboxId);
 
     /// <summary>The board's newest sandbox, live or not: what its page shows.</summary>
     public async Task<SandboxView?> LatestForBoardAsync(string board, CancellationToken cancellationToken)
@@ -493,7 +496,11 @@ public sealed class SandboxService(
         _ => "none: the board's console is not a local serial device",
     };
 
-    private static IQueryable<SandboxView> Views(IQueryable<Sandbox> sandboxes) =>
-        sandboxes.AsNoTracking().Select(s => new SandboxView(
+    private IQueryable<SandboxView> Views(IQueryable<Sandbox> sandboxes)
+    {
+        var owner = options.CurrentValue.Owner;
+        return sandboxes.AsNoTracking().Select(s => new SandboxView(
+            owner,
             s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId, s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
+    }
 }

@@ -35,7 +35,7 @@ public static class SandboxServiceCollectionExtensions
             }
 
             return download == true
-                ? Results.File(System.Text.Encoding.UTF8.GetBytes(logs), "text/plain; charset=utf-8", $"{SandboxService.ContainerName(id)}.log")
+                ? Results.File(System.Text.Encoding.UTF8.GetBytes(logs), "text/plain; charset=utf-8", $"sandbox-{id}.log")
                 : Results.Text(logs, "text/plain; charset=utf-8");
         }).RequireAuthorization();
         return endpoints;
