@@ -5,6 +5,7 @@ using Portal.Benchmarks;
 var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["reservations"] = (ReservationBenchmark.Usage, ReservationBenchmark.RunAsync),
+    ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -4,10 +4,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
@@ -52,10 +48,16 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
 
     private async Task<ReservationResult> PortalRun(string database)
     {
-        await using var factory = new BenchmarkPortal(database, Boards);
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // The bench boards take the places of the demo lab's four and add the rest.
+        var lab = new Dictionary<string, string?> { ["Lab:Classes:bench:Arch"] = "arm64" };
+        for (var i = 0; i < Boards; i++)
+        {
+            lab[$"Lab:Boards:{i}:Name"] = $"bench-{i}";
+            lab[$"Lab:Boards:{i}:Class"] = "bench";
+        }
+
+        await using var factory = new BenchmarkPortal(Path.GetDirectoryName(database)!, lab);
+        var address = factory.StartOnLoopback();
         var users = factory.Services.GetRequiredService<UserAdminService>();
         var tokens = factory.Services.GetRequiredService<AccessTokenService>();
         var http = new List<HttpClient>();
@@ -169,23 +171,3 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
 }
 
 internal sealed record ReservationResult(double PerSecond, TimeSpan P50, TimeSpan P99, int Attempts, int DoubleBookings);
-
-/// <summary>The real portal on its own SQLite file; the bench boards take the places of the demo lab's four and add the rest.</summary>
-/// Any type of the portal's assembly names its entry point; Program here would be this benchmark's own.
-internal sealed class BenchmarkPortal(string database, int boards) : WebApplicationFactory<AccessTokenService>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={database}");
-        builder.UseSetting("Portal:Admin:Password", "Bench-Admin-Pass-1");
-        builder.UseSetting("Consoles:LogDirectory", Path.Combine(Path.GetDirectoryName(database)!, "console-logs"));
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Lab:Classes:bench:Arch", "arm64");
-        for (var i = 0; i < boards; i++)
-        {
-            builder.UseSetting($"Lab:Boards:{i}:Name", $"bench-{i}");
-            builder.UseSetting($"Lab:Boards:{i}:Class", "bench");
-        }
-    }
-}
