@@ -6,7 +6,7 @@ namespace Portal.Consoles;
 
 public static class ConsoleServiceCollectionExtensions
 {
-    /// <summary>The console broker, the recorder of each reservation's console, and power control of boards.</summary>
+    /// <summary>The console broker, the recorder of each reservation's console, serial breaks, and power control of boards.</summary>
     public static IServiceCollection AddConsoles(this IServiceCollection services)
     {
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -14,6 +14,7 @@ public static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsoleRecorder>());
         services.AddSingleton<PowerService>();
+        services.AddSingleton<ConsoleBreakService>();
         return services;
     }
 
