@@ -224,7 +224,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
     private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, string address)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address, ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(60_000);
+        context.SetDefaultTimeout(300_000);
         await context.AddInitScriptAsync(Instrumentation);
         return context;
     }
@@ -299,7 +299,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
           });
           const term = () => window.wetty_term ?? window.benchTerm;
           const cursor = () => { const b = term().buffer.active; return `${b.baseY + b.cursorY}:${b.cursorX}`; };
-          const bounded = promise => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('nothing rendered within 60 s')), 60000))]);
+          const bounded = promise => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('nothing rendered within 300 s')), 300000))]);
           const onNextKeydown = action => window.addEventListener('keydown', action, { capture: true, once: true });
           window.bench = {
             screenHas(text) {
