@@ -42,6 +42,13 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             }
         }
 
+        if (Environment.UserName != "root")
+        {
+            // Only as root does wetty run --command in a local pty; anyone else it logs in over ssh, to another shell.
+            await Console.Error.WriteLineAsync("console benchmark: run it as root, or wetty would not reach the board's pty");
+            return 2;
+        }
+
         var directory = Directory.CreateTempSubdirectory("portal-console-bench-").FullName;
         try
         {
@@ -78,7 +85,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         Row("flood bytes drawn by xterm.js (MB)", portal.DrawnMegabytes, wetty.DrawnMegabytes, "0.0");
         Row("server RSS before flood (MiB)", portal.RssBeforeMiB, wetty.RssBeforeMiB, "0");
         Row("server RSS peak in flood (MiB)", portal.RssPeakMiB, wetty.RssPeakMiB, "0");
-        Console.WriteLine($"portal: in this process (the benchmark's own RSS included); GC heap peak in flood {portal.GcHeapPeakMiB:0} MiB. wetty: its node process.");
+        Console.WriteLine($"xterm.js renderer: portal {portal.Renderer}, wetty {wetty.Renderer}");
+        Console.WriteLine($"server: portal in this process (the benchmark's own RSS included; GC heap peak in flood {portal.GcHeapPeakMiB:0} MiB), wetty its node process");
 
         static void Row(string name, double portal, double wetty, string format) =>
             Console.WriteLine($"{name,-34} {portal.ToString(format, CultureInfo.InvariantCulture),12} {wetty.ToString(format, CultureInfo.InvariantCulture),12} {(portal / wetty).ToString("0.00", CultureInfo.InvariantCulture),13}");
@@ -183,6 +191,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         await sampling.CancelAsync();
         var (rssPeak, gcPeak) = await peaks;
 
+        // wetty loads xterm.js's WebGL addon and keeps the DOM renderer where WebGL is missing; the portal draws into the DOM.
+        var renderer = await page.EvaluateAsync<string>("() => document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'");
         latencies.Sort();
         var seconds = flood.GetProperty("ms").GetDouble() / 1000;
         return new TerminalResult(
@@ -191,7 +201,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             flood.GetProperty("drawn").GetDouble() / 1_000_000,
             rssBefore / 1024.0 / 1024,
             rssPeak / 1024.0 / 1024,
-            gcPeak / 1024.0 / 1024);
+            gcPeak / 1024.0 / 1024,
+            renderer);
     }
 
     private static async Task<(long Rss, long GcHeap)> SamplePeaksAsync(int pid, Func<long>? gcHeap, CancellationToken cancellationToken)
@@ -343,7 +354,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
 
     private sealed record Percentiles(double P50, double P99);
 
-    private sealed record TerminalResult(Percentiles Latency, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB);
+    private sealed record TerminalResult(Percentiles Latency, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
 
     /// <summary>The board: an interactive bash on a pty, reached through the pty socat links at <see cref="Device"/>.</summary>
     private sealed class BoardShell(Process socat, string device) : IAsyncDisposable
