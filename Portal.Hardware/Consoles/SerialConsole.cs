@@ -8,7 +8,7 @@ namespace Portal.Hardware.Consoles;
 /// (115200), <c>Parity</c> (none, odd, even, mark, space), <c>DataBits</c> (8), <c>StopBits</c> (1, 1.5, 2),
 /// <c>FlowControl</c> (none, rtscts, xonxoff).
 /// </summary>
-public sealed class SerialConsole(BoardDriverContext context) : IConsole, IDriver
+public sealed class SerialConsole(BoardDriverContext context) : IBreakableConsole, IDriver
 {
     private static readonly Dictionary<string, Parity> Parities = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -79,9 +79,17 @@ public sealed class SerialConsole(BoardDriverContext context) : IConsole, IDrive
         }
     }
 
+    public Task SendBreakAsync(Stream stream, CancellationToken cancellationToken) =>
+        stream is SerialPortStream serial
+            ? serial.SendBreakAsync(cancellationToken)
+            : throw new ArgumentException("not a stream of this console", nameof(stream));
+
     /// <summary>The port's stream, which also closes the port when the console is closed.</summary>
     private sealed class SerialPortStream(SerialPort port) : Stream
     {
+        // Longer than any character at any baud rate the driver accepts, as terminal programs send it.
+        private static readonly TimeSpan BreakDuration = TimeSpan.FromMilliseconds(250);
+
         private readonly Stream _inner = port.BaseStream;
 
         public override bool CanRead => true;
@@ -111,6 +119,19 @@ public sealed class SerialConsole(BoardDriverContext context) : IConsole, IDrive
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
         public override void SetLength(long value) => throw new NotSupportedException();
+
+        public async Task SendBreakAsync(CancellationToken cancellationToken)
+        {
+            port.BreakState = true;
+            try
+            {
+                await Task.Delay(BreakDuration, cancellationToken);
+            }
+            finally
+            {
+                port.BreakState = false;
+            }
+        }
 
         protected override void Dispose(bool disposing)
         {

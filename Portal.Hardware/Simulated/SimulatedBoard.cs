@@ -81,6 +81,21 @@ public sealed class SimulatedBoard(string name, bool poweredAtStart, TimeProvide
         return channel.Reader;
     }
 
+    /// <summary>A break on the serial line: the shell says so and drops the half-typed line, so a watcher can see it arrived.</summary>
+    internal void Break()
+    {
+        lock (_gate)
+        {
+            if (_state != PowerState.On)
+            {
+                return;
+            }
+
+            _line.Clear();
+            Emit($"\r\n[break]\r\n{Prompt}");
+        }
+    }
+
     /// <summary>Bytes typed on the serial line: echoed, edited and run as shell commands, line by line.</summary>
     internal void Input(ReadOnlySpan<byte> bytes)
     {

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace Portal.Hardware.Simulated;
 
 /// <summary>The serial console of a <see cref="SimulatedBoard"/>.</summary>
-public sealed class SimulatedConsole(BoardDriverContext context, SimulatedLab lab) : IConsole, IDriver
+public sealed class SimulatedConsole(BoardDriverContext context, SimulatedLab lab) : IBreakableConsole, IDriver
 {
     private readonly SimulatedBoard _board = lab.Board(context.BoardName, SimulatedSettings.PoweredAtStart(context.Spec));
 
@@ -17,6 +17,12 @@ public sealed class SimulatedConsole(BoardDriverContext context, SimulatedLab la
 
     public Task<Stream> OpenAsync(CancellationToken cancellationToken) =>
         Task.FromResult<Stream>(new SimulatedConsoleStream(_board));
+
+    public Task SendBreakAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        _board.Break();
+        return Task.CompletedTask;
+    }
 
     private sealed class SimulatedConsoleStream : Stream
     {

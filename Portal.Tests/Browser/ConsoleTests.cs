@@ -50,6 +50,31 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
     }
 
     [ChromiumFact]
+    public async Task TheHolderSendsABreakWhichTheBoardShowsAndAWatcherIsNotOfferedOne()
+    {
+        var holder = await Portal.CreateUserAsync("breaker@lab.test", "Console-Pass-1");
+        await Portal.CreateUserAsync("onlooker@lab.test", "Console-Pass-1");
+        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "pine-02", null, CancellationToken.None);
+        var page = await NewPageAsync();
+        var onlooker = await NewPageAsync();
+        await LogInAsync(page, "breaker@lab.test", "Console-Pass-1");
+        await LogInAsync(onlooker, "onlooker@lab.test", "Console-Pass-1");
+        await page.GotoAsync("boards/pine-02/console");
+        await onlooker.GotoAsync("boards/pine-02/console");
+        await Expect(page.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(onlooker.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send break" }).ClickAsync();
+
+        await Expect(page.GetByText("Break sent.")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("[break]");
+        await Expect(onlooker.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("[break]");
+        await Expect(onlooker.Locator("[data-console-mode]")).ToHaveAttributeAsync("data-console-mode", "read-only");
+        await Expect(onlooker.GetByRole(AriaRole.Button, new() { Name = "Send break" })).ToHaveCountAsync(0);
+        await ScreenshotAsync(page, "console-break");
+    }
+
+    [ChromiumFact]
     public async Task AReloadedConsoleShowsWhatWasPrintedBefore()
     {
         var reloader = await Portal.CreateUserAsync("reloader@lab.test", "Console-Pass-1");

@@ -48,6 +48,23 @@ public sealed class SimulatedBoardTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ABreakDropsTheHalfTypedLineAndSaysSo()
+    {
+        var board = (IBreakableConsole)Console("b1");
+        await using var stream = await board.OpenAsync(CancellationToken.None);
+        var console = new ConsoleReader(stream);
+        await console.TypeAsync("echo never");
+        await console.WaitForAsync("echo never");
+
+        await board.SendBreakAsync(stream, CancellationToken.None);
+        await console.TypeAsync("echo after\r");
+
+        var seen = await console.WaitForAsync("after\r\nroot@b1:~# ");
+        Assert.Contains("echo never\r\n[break]\r\nroot@b1:~# echo after\r\nafter\r\n", seen);
+        Assert.DoesNotContain("never\r\nnever", seen);
+    }
+
+    [Fact]
     public async Task PoweredOffBoardIsSilentAndPowerOnPrintsTheBootLog()
     {
         var power = Power("b2", poweredAtStart: false);

@@ -6,7 +6,7 @@ namespace Portal.Consoles;
 
 public static class ConsoleServiceCollectionExtensions
 {
-    /// <summary>The console broker, the recorder of each reservation's console, power control of boards, and SSH terminals.</summary>
+    /// <summary>The console broker, the recorder of each reservation's console, serial breaks, power control of boards, and SSH terminals.</summary>
     public static IServiceCollection AddConsoles(this IServiceCollection services)
     {
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -15,6 +15,7 @@ public static class ConsoleServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ConsoleRecorder>());
         services.AddSingleton<PowerService>();
         services.AddSingleton<SshTerminalService>();
+        services.AddSingleton<ConsoleBreakService>();
         return services;
     }
 

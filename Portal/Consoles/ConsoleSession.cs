@@ -120,20 +120,39 @@ internal sealed class ConsoleSession
         returned?.TrySetResult();
     }
 
-    public async Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    public bool CanSendBreak => _console is IBreakableConsole;
+
+    public Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) =>
+        UseStreamAsync(
+            async stream =>
+            {
+                await stream.WriteAsync(input, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            },
+            cancellationToken);
+
+    /// <summary>False when the console cannot send a break or is away.</summary>
+    public Task<bool> SendBreakAsync(CancellationToken cancellationToken) =>
+        _console is IBreakableConsole breakable
+            ? UseStreamAsync(stream => breakable.SendBreakAsync(stream, cancellationToken), cancellationToken)
+            : Task.FromResult(false);
+
+    /// <summary>Input and breaks, one at a time, on the open connection; false when the console is away.</summary>
+    private async Task<bool> UseStreamAsync(Func<Stream, Task> action, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
             // Keys typed while the console is still opening wait for it, briefly.
             var stream = await Volatile.Read(ref _stream).Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            await stream.WriteAsync(input, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            await action(stream);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
             // The console is away; the terminal already says so, and the read loop reopens it.
             _logger.LogDebug(ex, "Writing to the console of {Board} failed", Board);
+            return false;
         }
         finally
         {

@@ -39,6 +39,12 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     /// <summary>Types into the console. Whether this watcher may do so is decided by the caller.</summary>
     public Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) => _session.WriteAsync(input, cancellationToken);
 
+    /// <summary>Whether the board's console can send a serial break (a serial port or a simulated board can; raw TCP cannot).</summary>
+    public bool CanSendBreak => _session.CanSendBreak;
+
+    /// <summary>Sends a break; false when the console cannot or is away. Whether this watcher may is decided by <see cref="ConsoleBreakService"/>.</summary>
+    public Task<bool> SendBreakAsync(CancellationToken cancellationToken) => _session.SendBreakAsync(cancellationToken);
+
     /// <summary>The browser says it drew this many bytes. It cannot take more credit than it was sent.</summary>
     public void Acknowledge(int bytes)
     {

@@ -1,0 +1,399 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// The serial console in Chromium, against wetty on the same pty: echo latency of single keys and the throughput of
+/// a flood, each measured in the page from the keydown to the frame xterm.js rendered, with the server's memory.
+/// The board is a real bash on a pty made by socat; the portal opens it with its <c>serial</c> driver, and wetty
+/// runs socat on the same device, one after the other.
+/// </summary>
+internal sealed class ConsoleBenchmark(int keys, int megabytes)
+{
+    public const string Usage = "console [keys=1000] [megabytes=10]";
+
+    private const string Chromium = "/usr/bin/chromium";
+    private const string Socat = "/usr/bin/socat";
+    private const string BoardName = "bench-board";
+    private const string Prompt = "board> ";
+    private const int WarmUpKeys = 20;
+
+    // The arithmetic keeps the marker out of the echoed command line: only the shell's output contains it.
+    private const string FloodMarker = "FLOOD-42-END";
+
+    public static Task<int> RunAsync(string[] args) =>
+        new ConsoleBenchmark(
+            args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000,
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).RunAsync();
+
+    private async Task<int> RunAsync()
+    {
+        foreach (var tool in new[] { Chromium, Socat, "/usr/bin/node", "/usr/bin/npm" })
+        {
+            if (!File.Exists(tool))
+            {
+                await Console.Error.WriteLineAsync($"console benchmark: {tool} is missing (Debian packages chromium, socat, nodejs, npm)");
+                return 2;
+            }
+        }
+
+        if (Environment.UserName != "root")
+        {
+            // Only as root does wetty run --command in a local pty; anyone else it logs in over ssh, to another shell.
+            await Console.Error.WriteLineAsync("console benchmark: run it as root, or wetty would not reach the board's pty");
+            return 2;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("portal-console-bench-").FullName;
+        try
+        {
+            var wettyMain = await InstallWettyAsync();
+            await using var board = await BoardShell.StartAsync(Path.Combine(directory, "board"));
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                // Without the networking flags Chromium keeps calling hosts this closed network refuses.
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            });
+
+            // wetty first: killing it closes the device, while the portal keeps a console open until it is idle.
+            var wetty = await MeasureWettyAsync(browser, board.Device, wettyMain);
+            var portal = await MeasurePortalAsync(browser, board.Device, directory);
+            Print(portal, wetty);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private void Print(TerminalResult portal, TerminalResult wetty)
+    {
+        Console.WriteLine($"console benchmark: {keys} keys (after {WarmUpKeys} unmeasured), a {megabytes} MB base64 flood, on {Environment.ProcessorCount} cores, Chromium headless");
+        Console.WriteLine($"{"",-34} {"portal",12} {"wetty",12} {"portal/wetty",13}");
+        Row("echo latency p50 (ms)", portal.Latency.P50, wetty.Latency.P50, "0.0");
+        Row("echo latency p99 (ms)", portal.Latency.P99, wetty.Latency.P99, "0.0");
+        Row("flood rendered (MB/s)", portal.MegabytesPerSecond, wetty.MegabytesPerSecond, "0.00");
+        Row("flood bytes drawn by xterm.js (MB)", portal.DrawnMegabytes, wetty.DrawnMegabytes, "0.0");
+        Row("server RSS before flood (MiB)", portal.RssBeforeMiB, wetty.RssBeforeMiB, "0");
+        Row("server RSS peak in flood (MiB)", portal.RssPeakMiB, wetty.RssPeakMiB, "0");
+        Console.WriteLine($"xterm.js renderer: portal {portal.Renderer}, wetty {wetty.Renderer}");
+        Console.WriteLine($"server: portal in this process (the benchmark's own RSS included; GC heap peak in flood {portal.GcHeapPeakMiB:0} MiB), wetty its node process");
+
+        static void Row(string name, double portal, double wetty, string format) =>
+            Console.WriteLine($"{name,-34} {portal.ToString(format, CultureInfo.InvariantCulture),12} {wetty.ToString(format, CultureInfo.InvariantCulture),12} {(portal / wetty).ToString("0.00", CultureInfo.InvariantCulture),13}");
+    }
+
+    private async Task<TerminalResult> MeasurePortalAsync(IBrowser browser, string device, string directory)
+    {
+        await using var portal = new BenchmarkPortal(directory, new Dictionary<string, string?>
+        {
+            ["Lab:Classes:bench:Arch"] = "x86_64",
+            ["Lab:Boards:0:Name"] = BoardName,
+            ["Lab:Boards:0:Class"] = "bench",
+            ["Lab:Boards:0:Console:Driver"] = "serial",
+            ["Lab:Boards:0:Console:Device"] = device,
+        });
+        var address = portal.StartOnLoopback();
+        await using var context = await NewContextAsync(browser, address);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("Account/Login");
+        await page.GetByLabel("Email").FillAsync(BenchmarkPortal.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(BenchmarkPortal.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        // The dark-mode toggle appears once the page is live; a click before that would go nowhere.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" }).WaitForAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Reserve {BoardName}" }).ClickAsync();
+        await page.GetByText($"You hold {BoardName}.").WaitForAsync();
+        await page.GotoAsync($"boards/{BoardName}/console");
+        await page.Locator("[data-terminal][data-ready=true]").WaitForAsync();
+        await page.Locator("[data-terminal]").ClickAsync();
+        return await MeasureTerminalAsync(page, Environment.ProcessId, () => GC.GetTotalMemory(false));
+    }
+
+    private async Task<TerminalResult> MeasureWettyAsync(IBrowser browser, string device, string wettyMain)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("/usr/bin/node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Run as root, wetty starts --command in its own pty instead of ssh; socat joins that pty to the board's device.
+        foreach (var argument in new[] { wettyMain, "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--base", "/", "--command", $"{Socat} STDIO,raw,echo=0 {device},raw,echo=0" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var wetty = Process.Start(start)!;
+        wetty.OutputDataReceived += (_, _) => { };
+        wetty.ErrorDataReceived += (_, _) => { };
+        wetty.BeginOutputReadLine();
+        wetty.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilListeningAsync(port);
+            await using var context = await NewContextAsync(browser, $"http://127.0.0.1:{port}/");
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("");
+            await page.WaitForFunctionAsync("() => window.wetty_term !== undefined");
+            return await MeasureTerminalAsync(page, wetty.Id, null);
+        }
+        finally
+        {
+            wetty.Kill(entireProcessTree: true);
+            await wetty.WaitForExitAsync();
+        }
+    }
+
+    private async Task<TerminalResult> MeasureTerminalAsync(IPage page, int serverPid, Func<long>? gcHeap)
+    {
+        // A fresh prompt says the shell is there and the terminal shows it.
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForFunctionAsync("p => window.bench.screenHas(p)", Prompt);
+
+        var latencies = new List<double>();
+        for (var i = 0; i < WarmUpKeys + keys; i++)
+        {
+            // Type a character, then rub it out: the line never grows, and every key moves the cursor.
+            await page.EvaluateAsync("() => window.bench.armKey()");
+            await page.Keyboard.PressAsync(i % 2 == 0 ? "a" : "Backspace");
+            var milliseconds = await page.EvaluateAsync<double>("() => window.bench.pending");
+            if (i >= WarmUpKeys)
+            {
+                latencies.Add(milliseconds);
+            }
+        }
+
+        if ((WarmUpKeys + keys) % 2 == 1)
+        {
+            await page.Keyboard.PressAsync("Backspace");
+        }
+
+        var command = $"base64 /dev/urandom | head -c {megabytes * 1_000_000L}; echo; echo FLOOD-$((40+2))-END";
+        await page.Keyboard.TypeAsync(command);
+        await page.WaitForFunctionAsync("c => window.bench.screenHas(c)", command);
+        var rssBefore = Rss(serverPid);
+        await page.EvaluateAsync("m => window.bench.armFlood(m)", FloodMarker);
+        using var sampling = new CancellationTokenSource();
+        var peaks = SamplePeaksAsync(serverPid, gcHeap, sampling.Token);
+        await page.Keyboard.PressAsync("Enter");
+        var flood = await page.EvaluateAsync<JsonElement>("() => window.bench.pending");
+        await sampling.CancelAsync();
+        var (rssPeak, gcPeak) = await peaks;
+
+        // wetty loads xterm.js's WebGL addon and keeps the DOM renderer where WebGL is missing; the portal draws into the DOM.
+        var renderer = await page.EvaluateAsync<string>("() => document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'");
+        latencies.Sort();
+        var seconds = flood.GetProperty("ms").GetDouble() / 1000;
+        return new TerminalResult(
+            new Percentiles(latencies[latencies.Count / 2], latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))]),
+            megabytes / seconds,
+            flood.GetProperty("drawn").GetDouble() / 1_000_000,
+            rssBefore / 1024.0 / 1024,
+            rssPeak / 1024.0 / 1024,
+            gcPeak / 1024.0 / 1024,
+            renderer);
+    }
+
+    private static async Task<(long Rss, long GcHeap)> SamplePeaksAsync(int pid, Func<long>? gcHeap, CancellationToken cancellationToken)
+    {
+        long rss = 0, heap = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            rss = Math.Max(rss, Rss(pid));
+            heap = Math.Max(heap, gcHeap?.Invoke() ?? 0);
+            try
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return (Math.Max(rss, Rss(pid)), heap);
+    }
+
+    /// <summary>Resident set size from /proc, the same measure for the .NET and the node process.</summary>
+    private static long Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, string address)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address, ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(300_000);
+        await context.AddInitScriptAsync(Instrumentation);
+        return context;
+    }
+
+    /// <summary>npm ci of the committed lock file, once; returns wetty's entry point.</summary>
+    private static async Task<string> InstallWettyAsync()
+    {
+        var folder = Path.Combine(RepositoryRoot(), "Portal.Benchmarks", "wetty");
+        var main = Path.Combine(folder, "node_modules", "wetty", "build", "main.js");
+        if (!File.Exists(main))
+        {
+            using var npm = Process.Start(new ProcessStartInfo("/usr/bin/npm", ["ci", "--no-audit", "--no-fund"]) { WorkingDirectory = folder })!;
+            await npm.WaitForExitAsync();
+            if (npm.ExitCode != 0 || !File.Exists(main))
+            {
+                throw new InvalidOperationException($"npm ci in {folder} failed with exit code {npm.ExitCode}");
+            }
+        }
+
+        return main;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Portal.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("Portal.sln not found above the benchmark's output");
+        }
+
+        return directory;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitUntilListeningAsync(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs in the page before its own scripts. The portal loads xterm.js as window.Terminal: the setter keeps the
+    /// terminal it creates; wetty exposes its own as window.wetty_term. Times are taken in the page with
+    /// performance.now(), from the keydown to the render in which xterm.js shows the result, so the round trips of
+    /// Playwright itself are not counted.
+    /// </summary>
+    private const string Instrumentation = """
+        (() => {
+          let Xterm;
+          Object.defineProperty(window, 'Terminal', {
+            configurable: true,
+            get: () => Xterm,
+            set: value => { Xterm = class extends value { constructor(...a) { super(...a); window.benchTerm = this; } }; },
+          });
+          const term = () => window.wetty_term ?? window.benchTerm;
+          const cursor = () => { const b = term().buffer.active; return `${b.baseY + b.cursorY}:${b.cursorX}`; };
+          const bounded = promise => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('nothing rendered within 300 s')), 300000))]);
+          const onNextKeydown = action => window.addEventListener('keydown', action, { capture: true, once: true });
+          window.bench = {
+            screenHas(text) {
+              const b = term().buffer.active;
+              for (let y = b.viewportY; y < b.viewportY + term().rows; y++) {
+                if (b.getLine(y)?.translateToString(true).includes(text)) return true;
+              }
+              return false;
+            },
+            // Resolves with the milliseconds from the next keydown to the first render with the cursor moved (the echo).
+            armKey() {
+              const t = term(), before = cursor();
+              let start = 0;
+              onNextKeydown(() => { start = performance.now(); });
+              this.pending = bounded(new Promise(resolve => {
+                const rendered = t.onRender(() => {
+                  if (start && cursor() !== before) { rendered.dispose(); resolve(performance.now() - start); }
+                });
+              }));
+            },
+            // Resolves with the milliseconds from the next keydown to the render that shows the marker, and the bytes
+            // handed to xterm.js meanwhile (a tab that falls behind may be sent less than the board printed).
+            armFlood(marker) {
+              const t = term(), write = t.write;
+              let start = 0, drawn = 0;
+              t.write = (data, callback) => { drawn += data.length; return write.call(t, data, callback); };
+              onNextKeydown(() => { start = performance.now(); });
+              this.pending = bounded(new Promise(resolve => {
+                const rendered = t.onRender(() => {
+                  if (start && this.screenHas(marker)) {
+                    rendered.dispose();
+                    t.write = write;
+                    resolve({ ms: performance.now() - start, drawn });
+                  }
+                });
+              }));
+            },
+          };
+        })();
+        """;
+
+    private sealed record Percentiles(double P50, double P99);
+
+    private sealed record TerminalResult(Percentiles Latency, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
+
+    /// <summary>The board: an interactive bash on a pty, reached through the pty socat links at <see cref="Device"/>.</summary>
+    private sealed class BoardShell(Process socat, string device) : IAsyncDisposable
+    {
+        public string Device { get; } = device;
+
+        public static async Task<BoardShell> StartAsync(string device)
+        {
+            var start = new ProcessStartInfo(Socat, [$"pty,raw,echo=0,link={device}", "exec:/bin/bash --norc -i,pty,setsid,ctty,stderr,sane"])
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+            };
+            start.Environment["PS1"] = Prompt;
+            start.Environment["HISTFILE"] = "/dev/null";
+            var socat = Process.Start(start)!;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.Exists(device))
+            {
+                if (DateTime.UtcNow > deadline || socat.HasExited)
+                {
+                    throw new InvalidOperationException($"socat did not create {device}: {await socat.StandardError.ReadToEndAsync()}");
+                }
+
+                await Task.Delay(20);
+            }
+
+            return new BoardShell(socat, device);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!socat.HasExited)
+            {
+                socat.Kill(entireProcessTree: true);
+                await socat.WaitForExitAsync();
+            }
+
+            socat.Dispose();
+        }
+    }
+}
