@@ -17,7 +17,6 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
 {
     public const string Usage = "console [keys=1000] [megabytes=10]";
 
-    private const string Chromium = "/usr/bin/chromium";
     private const string Socat = "/usr/bin/socat";
     private const string BoardName = "bench-board";
     private const string Prompt = "board> ";
@@ -33,7 +32,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
 
     private async Task<int> RunAsync()
     {
-        foreach (var tool in new[] { Chromium, Socat, "/usr/bin/node", "/usr/bin/npm" })
+        foreach (var tool in new[] { BenchmarkBrowser.Chromium, Socat, "/usr/bin/node", "/usr/bin/npm" })
         {
             if (!File.Exists(tool))
             {
@@ -55,13 +54,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             var wettyMain = await InstallWettyAsync();
             await using var board = await BoardShell.StartAsync(Path.Combine(directory, "board"));
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                // Without the networking flags Chromium keeps calling hosts this closed network refuses.
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            });
+            await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
 
             // wetty first: killing it closes the device, while the portal keeps a console open until it is idle.
             var wetty = await MeasureWettyAsync(browser, board.Device, wettyMain);
@@ -105,12 +98,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         var address = portal.StartOnLoopback();
         await using var context = await NewContextAsync(browser, address);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("Account/Login");
-        await page.GetByLabel("Email").FillAsync(BenchmarkPortal.AdminEmail);
-        await page.GetByLabel("Password").FillAsync(BenchmarkPortal.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        // The dark-mode toggle appears once the page is live; a click before that would go nowhere.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" }).WaitForAsync();
+        await BenchmarkBrowser.LogInAsAdminAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = $"Reserve {BoardName}" }).ClickAsync();
         await page.GetByText($"You hold {BoardName}.").WaitForAsync();
         await page.GotoAsync($"boards/{BoardName}/console");
