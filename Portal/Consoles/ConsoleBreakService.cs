@@ -1,6 +1,4 @@
-using Portal.Access;
 using Portal.Audit;
-using Portal.Data;
 using Portal.Lab;
 using Portal.Reservations;
 
@@ -10,29 +8,9 @@ namespace Portal.Consoles;
 /// Sends a serial break to a board's console for someone who may type into it, decided on the server at every press,
 /// and keeps it in the audit log: a break can stop a boot or trigger a SysRq, so it is as much input as a keystroke.
 /// </summary>
-public sealed class ConsoleBreakService(LabCatalog catalog, AccessPolicy access, AuditLog audit, ILogger<ConsoleBreakService> logger)
+public sealed class ConsoleBreakService(LabCatalog catalog, ConsoleAccess consoleAccess, AuditLog audit, ILogger<ConsoleBreakService> logger)
 {
     public const string AuditAction = "console-break";
-
-    /// <summary>Null when the actor may: as for typing, they hold the board (or are an admin) and have ConsoleRead and ConsoleWrite.</summary>
-    public async Task<string?> MaySendAsync(Actor actor, string board, BoardHolder? holder, CancellationToken cancellationToken)
-    {
-        if (!actor.IsAdmin && holder?.UserId != actor.UserId)
-        {
-            return $"Only the holder of {board} or an admin may send a break.";
-        }
-
-        foreach (var capability in new[] { Capability.ConsoleRead, Capability.ConsoleWrite })
-        {
-            var decision = await access.DecideAsync(actor.UserId, capability, board, cancellationToken);
-            if (!decision.Permitted)
-            {
-                return $"You lack the {capability} capability on board {board} ({decision.Reason}).";
-            }
-        }
-
-        return null;
-    }
 
     /// <summary>Null when the break was sent; otherwise the sentence saying why not.</summary>
     public async Task<string?> SendAsync(Actor actor, ConsoleWatcher watcher, CancellationToken cancellationToken)
@@ -43,9 +21,11 @@ public sealed class ConsoleBreakService(LabCatalog catalog, AccessPolicy access,
             return $"The console of {board} cannot send a break.";
         }
 
-        var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
-        if (await MaySendAsync(actor, board, holder, cancellationToken) is { } refusal)
+        // As for typing: the holder (or an admin) with ConsoleRead and ConsoleWrite.
+        var rights = await consoleAccess.DecideAsync(actor, board, cancellationToken);
+        if (!rights.CanType)
         {
+            var refusal = rights.Holds ? $"You may not send a break on {board}: {rights.TypeRefusal}." : $"Only the holder of {board} or an admin may send a break.";
             logger.LogWarning("Break on the console of {Board} by {User} refused: {Reason}", board, actor.Email, refusal);
             return refusal;
         }
@@ -56,6 +36,7 @@ public sealed class ConsoleBreakService(LabCatalog catalog, AccessPolicy access,
         }
 
         logger.LogInformation("Break on the console of {Board} by {User}", board, actor.Email);
+        var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
         await audit.WriteAsync(actor.Email, AuditAction, board, holder?.ReservationId, null, cancellationToken);
         return null;
     }

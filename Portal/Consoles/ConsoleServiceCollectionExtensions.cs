@@ -14,6 +14,7 @@ public static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsoleRecorder>());
         services.AddSingleton<PowerService>();
+        services.AddSingleton<ConsoleAccess>();
         services.AddSingleton<SshTerminalService>();
         services.AddSingleton<ConsoleBreakService>();
         return services;

@@ -23,8 +23,7 @@ public sealed record SshHostKeyView(string? Pinned, string? Recorded, DateTime? 
 public sealed class SshTerminalService(
     IOptionsMonitor<LabOptions> lab,
     IOptionsMonitor<ConsoleOptions> options,
-    LabCatalog catalog,
-    AccessPolicy access,
+    ConsoleAccess consoleAccess,
     IDbContextFactory<ApplicationDbContext> dbFactory,
     AuditLog audit,
     LabEvents events,
@@ -38,7 +37,7 @@ public sealed class SshTerminalService(
 
     /// <summary>Null when the actor may open SSH on the board, else why not.</summary>
     public async Task<string?> RefusalAsync(Actor actor, string board, CancellationToken cancellationToken) =>
-        await DecideAsync(actor, board, cancellationToken) switch
+        await consoleAccess.DecideAsync(actor, board, cancellationToken) switch
         {
             { Holds: false } => $"only the holder of {board} or an admin may open SSH",
             { Write.Permitted: false } decision => $"you lack ConsoleWrite on {board} ({decision.Write.Reason})",
@@ -47,7 +46,7 @@ public sealed class SshTerminalService(
 
     /// <summary>Re-decided when reservations or rules change: null while an open session may stay, else why it closes.</summary>
     public async Task<string?> ClosingReasonAsync(Actor actor, string board, CancellationToken cancellationToken) =>
-        await DecideAsync(actor, board, cancellationToken) switch
+        await consoleAccess.DecideAsync(actor, board, cancellationToken) switch
         {
             { Holds: false } => "reservation ended",
             { Write.Permitted: false } decision => $"you lack ConsoleWrite ({decision.Write.Reason})",
@@ -148,13 +147,6 @@ public sealed class SshTerminalService(
         await audit.WriteAsync(actor.Email, "ssh-host-key-accepted", board, null, $"{previous} -> {offered}", cancellationToken);
         await events.PublishAsync(new BoardChanged(board));
         return null;
-    }
-
-    private async Task<(bool Holds, AccessDecision Write)> DecideAsync(Actor actor, string board, CancellationToken cancellationToken)
-    {
-        var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
-        var write = await access.DecideAsync(actor.UserId, Capability.ConsoleWrite, board, cancellationToken);
-        return (actor.IsAdmin || (holder is not null && holder.UserId == actor.UserId), write);
     }
 
     private async Task<SshHostKey?> RecordedAsync(string board, CancellationToken cancellationToken)
