@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
-packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server docker.io busybox-static)
+packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server docker.io cgroupfs-mount busybox-static)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -28,6 +28,10 @@ stop_dockerd() { [ -z "$started_dockerd" ] || { $sudo_cmd kill "$started_dockerd
 trap stop_dockerd EXIT
 if ! docker info >/dev/null 2>&1; then
   echo "test.sh: starting dockerd"
+  # dockerd needs the cgroup controllers mounted; where no init did it (a container, say), cgroupfs-mount does.
+  if [ ! -e /sys/fs/cgroup/cgroup.controllers ] && ! mountpoint -q /sys/fs/cgroup/devices; then
+    $sudo_cmd cgroupfs-mount
+  fi
   dockerd_log=$(mktemp)
   $sudo_cmd dockerd >"$dockerd_log" 2>&1 &
   started_dockerd=$!
