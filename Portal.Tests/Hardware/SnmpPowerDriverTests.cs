@@ -105,7 +105,7 @@ public sealed class SnmpPowerDriverTests(SnmpdFixture snmpd) : IClassFixture<Snm
     [Fact]
     public async Task SwitchThatDoesNotAnswerTimesOutNamingItsAddress()
     {
-        var port = SnmpdFixture.FreeUdpPort();
+        var port = LoopbackPorts.FreeUdp();
         var power = Driver(new() { ["Port"] = "1", ["AgentPort"] = $"{port}", ["TimeoutMs"] = "500", ["Retries"] = "1" });
 
         var error = await Assert.ThrowsAsync<PowerDriverException>(() => power.GetStateAsync(CancellationToken.None));

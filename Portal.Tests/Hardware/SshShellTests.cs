@@ -83,7 +83,7 @@ public sealed partial class SshShellTests(SshdFixture sshd) : IClassFixture<Sshd
     [Fact]
     public async Task ClosedPortSaysConnectionRefused()
     {
-        var port = SshdFixture.FreeTcpPort();
+        var port = LoopbackPorts.FreeTcp();
 
         var error = await Assert.ThrowsAsync<ShellSessionException>(() => SshShell.OpenAsync(new("127.0.0.1", port, "root", null, "x"), _ => null, 80, 24, Timeout, CancellationToken.None));
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace Portal.Tests.Support;
 
@@ -9,7 +7,7 @@ namespace Portal.Tests.Support;
 public sealed class PortalProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
 
     private PortalProcess(Process process, Uri address)
     {
@@ -19,20 +17,11 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.ToString();
 
     public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.FreeTcp();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -49,8 +38,7 @@ public sealed class PortalProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start };
         var portal = new PortalProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        process.OutputDataReceived += (_, e) => portal.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => portal.Append(e.Data);
+        portal._output.Follow(process);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -99,23 +87,7 @@ public sealed class PortalProcess : IAsyncDisposable
         throw new InvalidOperationException($"The portal did not become healthy. Its output:\n{Output}");
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 public static class Repository

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Hardware;
 
@@ -42,7 +39,7 @@ public sealed class SnmpdFixture : IAsyncLifetime
         done
         """;
 
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private string? _directory;
     private Process? _snmpd;
 
@@ -56,12 +53,6 @@ public sealed class SnmpdFixture : IAsyncLifetime
     /// <summary>Every successful set so far, as "port value" lines.</summary>
     public string[] Sets() => File.ReadAllLines(Path.Combine(_directory!, "sets"));
 
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     public async Task InitializeAsync()
     {
@@ -82,7 +73,7 @@ public sealed class SnmpdFixture : IAsyncLifetime
 
             """);
 
-        AgentPort = FreeUdpPort();
+        AgentPort = LoopbackPorts.FreeUdp();
         var start = new ProcessStartInfo(SnmpdPath, ["-f", "-Lo", "-C", "-c", config, "-p", Path.Combine(_directory, "snmpd.pid"), $"udp:127.0.0.1:{AgentPort}"])
         {
             RedirectStandardOutput = true,
@@ -95,8 +86,7 @@ public sealed class SnmpdFixture : IAsyncLifetime
         start.Environment["MIBDIRS"] = _directory;
 
         _snmpd = new Process { StartInfo = start };
-        _snmpd.OutputDataReceived += (_, e) => Append(e.Data);
-        _snmpd.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Follow(_snmpd);
         _snmpd.Start();
         _snmpd.BeginOutputReadLine();
         _snmpd.BeginErrorReadLine();
@@ -146,27 +136,10 @@ public sealed class SnmpdFixture : IAsyncLifetime
             }
             catch (PowerDriverException e)
             {
-                throw new InvalidOperationException($"snmpd did not answer on udp:127.0.0.1:{AgentPort}; its output:\n{Output()}", e);
+                throw new InvalidOperationException($"snmpd did not answer on udp:127.0.0.1:{AgentPort}; its output:\n{_output}", e);
             }
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
 }

@@ -30,7 +30,7 @@ public sealed class SshdFixture : IAsyncLifetime
     public const string Password = "Ssh-Test-Pass-1";
 
     private static readonly SemaphoreSlim UserCreation = new(1, 1);
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private Process? _sshd;
 
     public static bool Available => File.Exists(SshdPath) && Environment.UserName == "root";
@@ -61,7 +61,7 @@ public sealed class SshdFixture : IAsyncLifetime
         File.Copy(KeyFile + ".pub", Path.Combine(Directory, "authorized_keys"));
         await NewHostKeyAsync();
 
-        Port = FreeTcpPort();
+        Port = LoopbackPorts.FreeTcp();
         await File.WriteAllTextAsync(Path.Combine(Directory, "sshd_config"), $"""
             ListenAddress 127.0.0.1
             Port {Port}
@@ -110,12 +110,6 @@ public sealed class SshdFixture : IAsyncLifetime
 
     private const string Rpi02 = "Lab:Boards:3:Ssh";
 
-    public static int FreeTcpPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private async Task NewHostKeyAsync()
     {
@@ -138,8 +132,7 @@ public sealed class SshdFixture : IAsyncLifetime
                 UseShellExecute = false,
             },
         };
-        _sshd.OutputDataReceived += (_, e) => Append(e.Data);
-        _sshd.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Follow(_sshd);
         _sshd.Start();
         _sshd.BeginOutputReadLine();
         _sshd.BeginErrorReadLine();
@@ -149,7 +142,7 @@ public sealed class SshdFixture : IAsyncLifetime
         {
             if (_sshd.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"sshd did not listen on 127.0.0.1:{Port}; its output:\n{Output()}");
+                throw new InvalidOperationException($"sshd did not listen on 127.0.0.1:{Port}; its output:\n{_output}");
             }
 
             await Task.Delay(50);
@@ -231,22 +224,5 @@ public sealed class SshdFixture : IAsyncLifetime
         return await output;
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 
-    public string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
 }
