@@ -164,7 +164,6 @@ internal sealed class ConsoleSession
     {
         var buffer = new byte[16 * 1024];
         string? lostBecause = null;
-        var lent = false;
         while (!_stop.IsCancellationRequested)
         {
             var connection = CancellationToken.None;
@@ -186,19 +185,14 @@ internal sealed class ConsoleSession
 
                 if (returned is not null)
                 {
-                    lent = true;
+                    // Away like a lost device, so its return is announced the same way (once, if it was lost before).
+                    lostBecause ??= "lent out";
                     await returned.WaitAsync(_stop.Token);
                     continue;
                 }
 
                 await using var stream = await _console.OpenAsync(connection);
                 Volatile.Read(ref _stream).TrySetResult(stream);
-                if (lent)
-                {
-                    Broadcast($"\r\n[console back: {_console.Describe}]\r\n");
-                    lent = false;
-                }
-
                 if (lostBecause is not null)
                 {
                     _logger.LogInformation("Console of {Board} ({Console}) is back", Board, _console.Describe);
