@@ -2,9 +2,6 @@ using Portal.Data;
 
 namespace Portal.Reservations;
 
-/// <summary>Who asks: every check of "holder or admin" is made against this.</summary>
-public sealed record Actor(string UserId, string Email, bool IsAdmin);
-
 public sealed record ReservationView(
     int Id,
     string Board,

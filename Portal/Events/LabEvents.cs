@@ -1,4 +1,4 @@
-namespace Portal.Reservations;
+namespace Portal.Events;
 
 /// <summary>Something changed in the lab that open pages should show at once.</summary>
 public abstract record LabEvent;

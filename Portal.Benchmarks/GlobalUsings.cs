@@ -1,0 +1,2 @@
+global using Portal.Events;
+global using Portal.Identity;
