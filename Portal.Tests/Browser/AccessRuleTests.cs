@@ -16,7 +16,7 @@ public sealed class AccessRuleTests(BrowserFixture browser) : BrowserTest(browse
     public async Task DenyingConsoleWriteTurnsAnOpenConsoleReadOnlyAtOnce()
     {
         var bobUser = await Portal.CreateUserAsync("bob@lab.test", "Rules-Pass-123");
-        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(bobUser, "rpi-02", null, CancellationToken.None);
+        await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(bobUser, "rpi-02", null, CancellationToken.None);
 
         var bob = await NewPageAsync();
         await LogInAsync(bob, "bob@lab.test", "Rules-Pass-123");

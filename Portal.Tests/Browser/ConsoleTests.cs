@@ -54,7 +54,7 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
     {
         var holder = await Portal.CreateUserAsync("breaker@lab.test", "Console-Pass-1");
         await Portal.CreateUserAsync("onlooker@lab.test", "Console-Pass-1");
-        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "pine-02", null, CancellationToken.None);
+        await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "pine-02", null, CancellationToken.None);
         var page = await NewPageAsync();
         var onlooker = await NewPageAsync();
         await LogInAsync(page, "breaker@lab.test", "Console-Pass-1");
@@ -78,7 +78,7 @@ public sealed class ConsoleTests(BrowserFixture browser) : BrowserTest(browser)
     public async Task AReloadedConsoleShowsWhatWasPrintedBefore()
     {
         var reloader = await Portal.CreateUserAsync("reloader@lab.test", "Console-Pass-1");
-        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(reloader, "rpi-02", null, CancellationToken.None);
+        await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(reloader, "rpi-02", null, CancellationToken.None);
         var page = await NewPageAsync();
         await LogInAsync(page, "reloader@lab.test", "Console-Pass-1");
         await page.GotoAsync("boards/rpi-02/console");

@@ -43,10 +43,9 @@ public sealed class SshTerminalTests(BrowserFixture browser, SshdFixture sshd) :
         await Expect(screen).ToContainTextAsync(new Regex(@"echo ssh-\$\(\(6\*7\)\).*ssh-42"));
         await ScreenshotAsync(page, "ssh-terminal");
 
-        var reservations = Portal.Services.GetRequiredService<ReservationService>();
-        var holder = (await reservations.ListAsync(new ReservationFilter(Board: "rpi-02", ActiveOnly: true), CancellationToken.None)).Single();
+        var holder = (await Portal.Services.GetRequiredService<ReservationQueries>().ListAsync(new ReservationFilter(Board: "rpi-02", ActiveOnly: true), CancellationToken.None)).Single();
         var user = new Actor(holder.UserId, "ssh-user@lab.test", IsAdmin: false);
-        Assert.Null((await reservations.ReleaseAsync(user, holder.Id, CancellationToken.None)).Error);
+        Assert.Null((await Portal.Services.GetRequiredService<ReservationLifecycle>().ReleaseAsync(user, holder.Id, CancellationToken.None)).Error);
 
         await Expect(screen).ToContainTextAsync("[session closed: reservation ended]");
         await Expect(terminal).ToHaveAttributeAsync("data-shell-state", "closed");

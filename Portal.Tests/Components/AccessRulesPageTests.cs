@@ -30,7 +30,9 @@ public sealed class AccessRulesPageTests : MudBunitContext
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>();
         Services.AddSingleton<UserAdminService>();
         Services.AddSingleton(_lab.Bus);
-        Services.AddSingleton(_lab.Service);
+        Services.AddSingleton(_lab.Queries);
+        Services.AddSingleton(_lab.Lifecycle);
+        Services.AddSingleton(_lab.Queue);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddSingleton(new AccessRuleService(_lab.Database, new AccessPolicy(_lab.Database), new AuditLog(_lab.Database, _lab.Clock), _lab.Bus, NullLogger<AccessRuleService>.Instance));
         Services.AddScoped<ReservationCommands>();

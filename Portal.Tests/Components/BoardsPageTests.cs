@@ -21,7 +21,9 @@ public sealed class BoardsPageTests : MudBunitContext
         auth.SetAuthorized("alice@lab.test");
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "alice"));
         Services.AddSingleton(_lab.Bus);
-        Services.AddSingleton(_lab.Service);
+        Services.AddSingleton(_lab.Queries);
+        Services.AddSingleton(_lab.Lifecycle);
+        Services.AddSingleton(_lab.Queue);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddScoped<ReservationCommands>();
     }

@@ -84,7 +84,7 @@ public sealed class SshTerminalServiceTests(SshdFixture sshd) : IClassFixture<Ss
         const string pinned = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         await using var portal = sshd.Configure(new PortalFactory()).WithSetting("Lab:Boards:3:Ssh:HostKeyFingerprint", pinned);
         var holder = await portal.CreateUserAsync("pinned@lab.test", "Ssh-Holder-Pass-1");
-        await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, Board, null, CancellationToken.None);
+        await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, Board, null, CancellationToken.None);
         var ssh = portal.Services.GetRequiredService<SshTerminalService>();
 
         var error = await Assert.ThrowsAsync<ShellSessionException>(() => ssh.OpenAsync(holder, Board, 80, 24, CancellationToken.None));
@@ -112,7 +112,7 @@ public sealed class SshTerminalServiceTests(SshdFixture sshd) : IClassFixture<Ss
 
     private async Task ReserveAsync(Actor actor)
     {
-        var granted = await _portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(actor, Board, null, CancellationToken.None);
+        var granted = await _portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(actor, Board, null, CancellationToken.None);
         Assert.Null(granted.Error);
     }
 

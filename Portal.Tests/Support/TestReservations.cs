@@ -9,7 +9,10 @@ using Portal.Reservations;
 
 namespace Portal.Tests.Support;
 
-/// <summary>A real ReservationService over a migrated in-memory database, a fake clock and an optional setup script.</summary>
+/// <summary>
+/// The real reservation services (queries, lifecycle, queue) and their background worker over a migrated in-memory
+/// database, a fake clock and an optional setup script.
+/// </summary>
 public sealed class TestReservations : IDisposable
 {
     public TestDatabase Database { get; } = new();
@@ -22,10 +25,18 @@ public sealed class TestReservations : IDisposable
 
     public List<LabEvent> Events { get; } = [];
 
-    public ReservationService Service { get; }
+    public ReservationQueries Queries { get; }
+
+    public ReservationLifecycle Lifecycle { get; }
+
+    public ReservationQueue Queue { get; }
+
+    public LifecycleJobs Jobs { get; } = new();
 
     /// <summary>The notifier the service publishes to; <see cref="Events"/> records what it heard.</summary>
     public LabEvents Bus { get; } = new(NullLogger<LabEvents>.Instance);
+
+    private readonly LifecycleWorker _worker;
 
     public TestReservations()
     {
@@ -39,16 +50,28 @@ public sealed class TestReservations : IDisposable
 
             return Task.CompletedTask;
         });
-        Service = new ReservationService(
+        var options = new StaticOptionsMonitor<ReservationOptions>(Options);
+        var access = new AccessPolicy(Database);
+        var audit = new AuditLog(Database, Clock);
+        Queries = new ReservationQueries(Database);
+        Lifecycle = new ReservationLifecycle(
             Database,
-            new StaticOptionsMonitor<ReservationOptions>(Options),
+            options,
             new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), NullLogger<SetupScriptRunner>.Instance),
-            new AccessPolicy(Database),
-            new AuditLog(Database, Clock),
+            access,
+            audit,
+            Queries,
+            Jobs,
             events,
             Clock,
-            NullLogger<ReservationService>.Instance);
+            NullLogger<ReservationLifecycle>.Instance);
+        Queue = new ReservationQueue(Database, options, access, Lifecycle, Queries, audit, events, Clock);
+        _worker = new LifecycleWorker(Jobs, Lifecycle, Queue, NullLogger<LifecycleWorker>.Instance);
+        _worker.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
+
+    /// <summary>Waits until the background jobs asked for so far (scripts, queue serving) have run.</summary>
+    public Task IdleAsync() => Jobs.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Adds classes and boards ("class/board" or "class/board:tag=value") and users, as the lab sync and admins would.</summary>
     public async Task SeedAsync(string[] boards, params string[] users)
@@ -87,7 +110,12 @@ public sealed class TestReservations : IDisposable
 
     public static Actor Admin(string id) => new(id, $"{id}@lab.test", IsAdmin: true);
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        _worker.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _worker.Dispose();
+        Database.Dispose();
+    }
 }
 
 public sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>

@@ -113,7 +113,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task PowerNeedsThePowerCapabilityEvenForTheHolder()
     {
-        var reservations = _portal.Services.GetRequiredService<ReservationService>();
+        var reservations = _portal.Services.GetRequiredService<ReservationLifecycle>();
         var power = _portal.Services.GetRequiredService<PowerService>();
         var rules = _portal.Services.GetRequiredService<AccessRuleService>();
         var granted = await reservations.ReserveBoardAsync(_allowedActor, "pine-01", null, CancellationToken.None);

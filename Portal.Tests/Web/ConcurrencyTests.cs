@@ -16,7 +16,8 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         .WithSetting("Lab:Boards:4:Name", "farm-1").WithSetting("Lab:Boards:4:Class", "farm")
         .WithSetting("Lab:Boards:5:Name", "farm-2").WithSetting("Lab:Boards:5:Class", "farm")
         .WithSetting("Lab:Boards:6:Name", "farm-3").WithSetting("Lab:Boards:6:Class", "farm")
-        .WithSetting("Lab:Boards:7:Name", "farm-4").WithSetting("Lab:Boards:7:Class", "farm");
+        .WithSetting("Lab:Boards:7:Name", "farm-4").WithSetting("Lab:Boards:7:Class", "farm")
+        .WithSetting("Lab:Reservations:MaxQueuedPerUser", "20"); // ten users queue 196 requests between them
 
     private readonly List<HttpClient> _clients = [];
 

@@ -13,7 +13,7 @@ public sealed class ConsoleBreakTests(PortalFactory portal) : IClassFixture<Port
     public async Task TheHoldersBreakReachesTheBoardAndIsAudited()
     {
         var holder = await portal.CreateUserAsync("breaker@lab.test", "Breaker-Pass-1");
-        var reservation = (await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "pine-02", null, CancellationToken.None)).Reservation!;
+        var reservation = (await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "pine-02", null, CancellationToken.None)).Reservation!;
         var screen = new OutputCollector();
         await using var watcher = Watch("pine-02", screen);
 
@@ -30,7 +30,7 @@ public sealed class ConsoleBreakTests(PortalFactory portal) : IClassFixture<Port
     {
         var holder = await portal.CreateUserAsync("owner@lab.test", "Breaker-Pass-1");
         var onlooker = await portal.CreateUserAsync("onlooker@lab.test", "Breaker-Pass-1");
-        await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "pine-01", null, CancellationToken.None);
+        await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "pine-01", null, CancellationToken.None);
         var screen = new OutputCollector();
         await using var watcher = Watch("pine-01", screen);
 

@@ -13,7 +13,7 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
     {
         var holder = await portal.CreateUserAsync("recorded@lab.test", "Recorded-Pass-1");
         await portal.CreateUserAsync("nosy@lab.test", "Recorded-Pass-1");
-        var reservations = portal.Services.GetRequiredService<ReservationService>();
+        var reservations = portal.Services.GetRequiredService<ReservationLifecycle>();
         var granted = await reservations.ReserveBoardAsync(holder, "rpi-02", null, CancellationToken.None);
         var id = granted.Reservation!.Id;
         await using (var watcher = portal.Services.GetRequiredService<ConsoleBroker>().Watch("rpi-02", _ => Task.CompletedTask)!)

@@ -7,7 +7,10 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Web;
 
-/// <summary>A portal killed with SIGKILL loses nothing: leases, their expiry and the queue's order survive a restart.</summary>
+/// <summary>
+/// A portal killed with SIGKILL loses nothing: leases, their expiry and the queue's order survive a restart, and a
+/// setup or teardown the kill interrupted runs again and finishes.
+/// </summary>
 public sealed class RestartTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("portal-kill-").FullName;
@@ -19,11 +22,20 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
-    public async Task KilledPortalContinuesLeasesExpiresOverdueOnesAndKeepsTheQueueOrder()
+    public async Task KilledPortalContinuesLeasesExpiresOverdueOnesFinishesSetupsAndTeardownsAndKeepsTheQueueOrder()
     {
         var scriptLog = Path.Combine(_directory, "script.log");
         var script = Path.Combine(_directory, "setup.sh");
-        await File.WriteAllTextAsync(script, $"#!/bin/sh\necho \"$1 $2 $PORTAL_USER\" >> {scriptLog}\n");
+        var restarted = Path.Combine(_directory, "restarted");
+
+        // pine-01's setup and pine-02's teardown hang until the portal has been restarted: the kill finds them running.
+        await File.WriteAllTextAsync(script, $"""
+            #!/bin/sh
+            echo "$1 $2 $PORTAL_USER" >> {scriptLog}
+            case "$1 $2" in
+              "reserve pine-01"|"release pine-02") while [ ! -e {restarted} ]; do sleep 0.1; done ;;
+            esac
+            """);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var settings = new Dictionary<string, string>
         {
@@ -37,20 +49,27 @@ public sealed class RestartTests : IDisposable
         var secrets = new Dictionary<string, string>();
         await using (var setup = new PortalFactory().WithSetting("ConnectionStrings:Portal", settings["ConnectionStrings:Portal"]))
         {
-            foreach (var user in new[] { "alice", "bob", "carol", "dave" })
+            foreach (var user in new[] { "alice", "bob", "carol", "dave", "erin", "frank", "gina" })
             {
                 secrets[user] = await setup.CreateTokenAsync($"{user}@lab.test");
             }
         }
 
         SqliteConnection.ClearAllPools();
-        ApiReservation alice, bob;
+        ApiReservation alice, bob, erin, frank;
         await using (var first = await PortalProcess.StartAsync(settings))
         {
             alice = await ReserveAsync(first, secrets["alice"], new ReserveRequest("rpi-01", null, null, LeaseMinutes: 60));
             bob = await ReserveAsync(first, secrets["bob"], new ReserveRequest("rpi-02", null, null, LeaseMinutes: 0.1));
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["carol"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "rpi4", null, 60, Wait: true))).StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["dave"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "rpi4", null, 60, Wait: true))).StatusCode);
+            erin = await ReserveAsync(first, secrets["erin"], new ReserveRequest("pine-01", null, null, LeaseMinutes: 60));
+            frank = await ReserveAsync(first, secrets["frank"], new ReserveRequest("pine-02", null, null, LeaseMinutes: 60));
+            await PollAsync(() => StateAsync(first, secrets["frank"], frank.Id), state => state == "active");
+            Assert.Equal(HttpStatusCode.OK, (await Client(first, secrets["frank"]).DeleteAsync($"api/v1/reservations/{frank.Id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["gina"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "pine64-a64-lts", null, 60, Wait: true))).StatusCode);
+            Assert.Equal("preparing", await StateAsync(first, secrets["erin"], erin.Id));
+            Assert.Equal("releasing", await StateAsync(first, secrets["frank"], frank.Id));
             await first.KillAsync();
         }
 
@@ -61,6 +80,7 @@ public sealed class RestartTests : IDisposable
             await Task.Delay(overdue + TimeSpan.FromMilliseconds(200));
         }
 
+        await File.WriteAllTextAsync(restarted, "");
         await using var second = await PortalProcess.StartAsync(settings);
         var carol = Client(second, secrets["carol"]);
         var carolsBoards = await PollAsync(async () => (await carol.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
@@ -74,7 +94,19 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(1, davesQueue!.Single().Position);
         Assert.Contains("release rpi-02 bob@lab.test", await File.ReadAllTextAsync(scriptLog));
         Assert.Contains("reserve rpi-02 carol@lab.test", await File.ReadAllTextAsync(scriptLog));
+
+        // The setup the kill interrupted ran again and finished; so did the teardown, and then the queue was served.
+        Assert.Equal("active", await PollAsync(() => StateAsync(second, secrets["erin"], erin.Id), state => state == "active"));
+        Assert.Equal("released", await PollAsync(() => StateAsync(second, secrets["frank"], frank.Id), state => state == "released"));
+        var ginasBoards = await PollAsync(async () => (await Client(second, secrets["gina"]).GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
+        Assert.Equal("pine-02", ginasBoards.Single().Board);
+        var calls = await File.ReadAllLinesAsync(scriptLog);
+        Assert.Equal(2, calls.Count(c => c == "reserve pine-01 erin@lab.test"));
+        Assert.Equal(2, calls.Count(c => c == "release pine-02 frank@lab.test"));
     }
+
+    private static async Task<string> StateAsync(PortalProcess portal, string secret, int reservationId) =>
+        (await Client(portal, secret).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{reservationId}"))!.State;
 
     private static HttpClient Client(PortalProcess portal, string secret)
     {

@@ -67,7 +67,7 @@ public sealed class SandboxTests : IAsyncLifetime
             await terminal.WaitForAsync("done-2");
         }
 
-        await portal.Services.GetRequiredService<ReservationService>().ReleaseAsync(alice, reservation, CancellationToken.None);
+        await portal.Services.GetRequiredService<ReservationLifecycle>().ReleaseAsync(alice, reservation, CancellationToken.None);
 
         await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Terminated, "the sandbox to be TERMINATED");
         Assert.Equal(["Init", "Ready", "Terminating", "Terminated"], statuses.ToArray());
@@ -223,7 +223,7 @@ public sealed class SandboxTests : IAsyncLifetime
 
     private static async Task<int> ReserveAsync(PortalFactory portal, Actor actor, string board)
     {
-        var outcome = await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(actor, board, null, CancellationToken.None);
+        var outcome = await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(actor, board, null, CancellationToken.None);
         Assert.Null(outcome.Error);
         return outcome.Reservation!.Id;
     }

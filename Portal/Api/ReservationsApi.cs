@@ -32,32 +32,32 @@ public static class ReservationsApi
         api.MapPost("/reservations", ReserveAsync)
             .WithSummary("Reserve a board, or any free board of a class (optionally waiting in the queue)");
 
-        api.MapGet("/reservations", async (ClaimsPrincipal user, ReservationService reservations, bool? active, CancellationToken ct) =>
+        api.MapGet("/reservations", async (ClaimsPrincipal user, ReservationQueries reservations, bool? active, CancellationToken ct) =>
             (await reservations.ListAsync(new ReservationFilter(UserId: user.ToActor().UserId, ActiveOnly: active == true), ct)).Select(ApiReservation.From).ToList())
             .WithSummary("My reservations, newest first (?active=true for the current ones)");
 
-        api.MapGet("/reservations/{id:int}", async Task<Results<Ok<ApiReservation>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationService reservations, CancellationToken ct) =>
+        api.MapGet("/reservations/{id:int}", async Task<Results<Ok<ApiReservation>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationQueries reservations, CancellationToken ct) =>
         {
             var actor = user.ToActor();
-            return await reservations.GetAsync(id, ct) is { } view && (view.UserId == actor.UserId || actor.IsAdmin)
+            return await reservations.GetAsync(id, ct) is { } view && (actor.IsHolderOrAdmin(view.UserId))
                 ? TypedResults.Ok(ApiReservation.From(view))
                 : Problem(new ReservationError(ReservationErrorKind.NotFound, $"There is no reservation {id} of yours."));
         }).WithSummary("One of my reservations");
 
-        api.MapPost("/reservations/{id:int}/extend", async (int id, ExtendRequest? request, ClaimsPrincipal user, ReservationService reservations, CancellationToken ct) =>
+        api.MapPost("/reservations/{id:int}/extend", async (int id, ExtendRequest? request, ClaimsPrincipal user, ReservationLifecycle reservations, CancellationToken ct) =>
             Respond(await reservations.ExtendAsync(user.ToActor(), id, request?.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null, ct)))
             .WithSummary("Extend a reservation (by the default lease unless minutes are given), up to the maximum lease");
 
-        api.MapDelete("/reservations/{id:int}", async (int id, ClaimsPrincipal user, ReservationService reservations, CancellationToken ct) =>
+        api.MapDelete("/reservations/{id:int}", async (int id, ClaimsPrincipal user, ReservationLifecycle reservations, CancellationToken ct) =>
             Respond(await reservations.ReleaseAsync(user.ToActor(), id, ct)))
             .WithSummary("Release a reservation (admins may release anyone's)");
 
-        api.MapGet("/queue", async (ClaimsPrincipal user, ReservationService reservations, CancellationToken ct) =>
+        api.MapGet("/queue", async (ClaimsPrincipal user, ReservationQueries reservations, CancellationToken ct) =>
             (await reservations.QueueAsync(user.ToActor().UserId, ct)).Select(ApiQueueEntry.From).ToList())
             .WithSummary("My waiting requests with their place in the queue");
 
-        api.MapDelete("/queue/{id:int}", async Task<Results<Ok<ApiQueueEntry>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationService reservations, CancellationToken ct) =>
-            await reservations.CancelQueueEntryAsync(user.ToActor(), id, ct) is { Error: null, Queued: { } queued }
+        api.MapDelete("/queue/{id:int}", async Task<Results<Ok<ApiQueueEntry>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationQueue queue, CancellationToken ct) =>
+            await queue.CancelQueueEntryAsync(user.ToActor(), id, ct) is { Error: null, Queued: { } queued }
                 ? TypedResults.Ok(ApiQueueEntry.From(queued))
                 : Problem(new ReservationError(ReservationErrorKind.NotFound, $"There is no waiting request {id} of yours.")))
             .WithSummary("Leave the queue");
@@ -66,14 +66,14 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ApiReservation>, Accepted<ApiQueueEntry>, ProblemHttpResult>> ReserveAsync(
-        ReserveRequest request, ClaimsPrincipal user, ReservationService reservations, CancellationToken ct)
+        ReserveRequest request, ClaimsPrincipal user, ReservationLifecycle lifecycle, ReservationQueue queue, CancellationToken ct)
     {
         var lease = request.LeaseMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
         var actor = user.ToActor();
         var outcome = (request.Board, request.Class) switch
         {
-            ({ } board, null) => await reservations.ReserveBoardAsync(actor, board, lease, ct),
-            (null, { } cls) => await reservations.ReserveClassAsync(actor, cls, request.Tags ?? [], lease, request.Wait, ct),
+            ({ } board, null) => await lifecycle.ReserveBoardAsync(actor, board, lease, ct),
+            (null, { } cls) => await queue.ReserveClassAsync(actor, cls, request.Tags ?? [], lease, request.Wait, ct),
             _ => ReservationOutcome.Fail(ReservationErrorKind.Invalid, "Name either a board or a class, not both and not neither."),
         };
 

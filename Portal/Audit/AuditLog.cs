@@ -13,6 +13,12 @@ public sealed class AuditLog(IDbContextFactory<ApplicationDbContext> dbFactory, 
     public async Task WriteAsync(string actor, string action, string? board, int? reservationId, string? details, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        Add(db, actor, action, board, reservationId, details);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Adds an entry to a change the caller saves, so the entry commits in the same transaction as what it records.</summary>
+    public void Add(ApplicationDbContext db, string actor, string action, string? board, int? reservationId, string? details) =>
         db.Audit.Add(new AuditEntry
         {
             At = clock.GetUtcNow().UtcDateTime,
@@ -22,8 +28,6 @@ public sealed class AuditLog(IDbContextFactory<ApplicationDbContext> dbFactory, 
             ReservationId = reservationId,
             Details = details,
         });
-        await db.SaveChangesAsync(cancellationToken);
-    }
 
     public async Task<IReadOnlyList<AuditView>> ListAsync(string? board, int take, CancellationToken cancellationToken)
     {

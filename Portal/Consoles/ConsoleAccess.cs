@@ -29,6 +29,6 @@ public sealed class ConsoleAccess(LabCatalog catalog, AccessPolicy access)
         var holder = (await catalog.GetBoardAsync(board, cancellationToken))?.Board.Holder;
         var read = await access.DecideAsync(actor.UserId, Capability.ConsoleRead, board, cancellationToken);
         var write = await access.DecideAsync(actor.UserId, Capability.ConsoleWrite, board, cancellationToken);
-        return new ConsoleRights(board, actor.IsAdmin || holder?.UserId == actor.UserId, read, write);
+        return new ConsoleRights(board, actor.IsHolderOrAdmin(holder?.UserId), read, write);
     }
 }

@@ -11,7 +11,7 @@ namespace Portal.Consoles;
 /// </summary>
 public sealed class ConsoleRecorder(
     ConsoleBroker broker,
-    ReservationService reservations,
+    ReservationQueries reservations,
     LabEvents events,
     IOptions<ConsoleOptions> options,
     IHostEnvironment environment,
@@ -45,11 +45,12 @@ public sealed class ConsoleRecorder(
 
     private async Task OnLabEventAsync(LabEvent labEvent)
     {
-        if (labEvent is ReservationChanged { State: nameof(ReservationState.Active) } granted)
+        // From grant (preparing) until the reservation has ended: a teardown's console output is part of it.
+        if (labEvent is ReservationChanged { State: nameof(ReservationState.Preparing) or nameof(ReservationState.Active) } granted)
         {
             Start(granted.ReservationId, granted.Board);
         }
-        else if (labEvent is ReservationChanged ended)
+        else if (labEvent is ReservationChanged { State: not nameof(ReservationState.Releasing) } ended)
         {
             await StopAsync(ended.ReservationId);
         }

@@ -89,7 +89,7 @@ public sealed class PowerService(
     /// <summary>Null when the actor may switch the board's power: they hold it (or are an admin) and have the Power capability.</summary>
     public async Task<string?> MayUseAsync(Actor actor, string board, BoardHolder? holder, CancellationToken cancellationToken)
     {
-        if (!actor.IsAdmin && holder?.UserId != actor.UserId)
+        if (!actor.IsHolderOrAdmin(holder?.UserId))
         {
             return $"Only the holder of {board} or an admin may switch its power.";
         }

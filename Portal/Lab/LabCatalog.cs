@@ -9,13 +9,21 @@ namespace Portal.Lab;
 public enum BoardState
 {
     Free,
+
+    /// <summary>Granted; the setup script is running.</summary>
+    Preparing,
+
     Reserved,
+
+    /// <summary>Released; the teardown script is running and nobody gets the board until it has finished.</summary>
+    Releasing,
+
     Offline,
     Attention,
 }
 
-/// <summary>Who holds a board now.</summary>
-public sealed record BoardHolder(int ReservationId, string UserId, string Email, DateTime ExpiresAt);
+/// <summary>Who holds a board now (while preparing or reserved; a releasing board has no holder).</summary>
+public sealed record BoardHolder(int ReservationId, string UserId, string Email, DateTime ExpiresAt, bool Preparing);
 
 public sealed record BoardSummary(string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags, BoardHolder? Holder);
 
@@ -86,22 +94,30 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
     private DriverView? View(DriverKind kind, DriverSpec? spec) =>
         spec is null ? null : new DriverView(spec.Driver, drivers.PublicSettings(kind, spec));
 
-    private static async Task<Dictionary<int, BoardHolder>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
+    /// <summary>The reservation that has each taken board, from preparing to releasing; its holder unless it is releasing.</summary>
+    private static async Task<Dictionary<int, (BoardHolder? Holder, bool Releasing)>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
         await db.Reservations.AsNoTracking()
             .Where(r => r.ActiveBoardId != null && (boardId == null || r.ActiveBoardId == boardId))
-            .Select(r => new { BoardId = r.ActiveBoardId!.Value, Holder = new BoardHolder(r.Id, r.UserId, r.User.Email ?? r.UserId, r.ExpiresAt) })
-            .ToDictionaryAsync(r => r.BoardId, r => r.Holder, cancellationToken);
+            .Select(r => new
+            {
+                BoardId = r.ActiveBoardId!.Value,
+                r.State,
+                Holder = new BoardHolder(r.Id, r.UserId, r.User.Email ?? r.UserId, r.ExpiresAt, r.State == ReservationState.Preparing),
+            })
+            .ToDictionaryAsync(r => r.BoardId, r => (r.State == ReservationState.Releasing ? null : r.Holder, r.State == ReservationState.Releasing), cancellationToken);
 
-    private static BoardSummary Summarise(Board board, string className, Dictionary<int, BoardHolder> holders)
+    private static BoardSummary Summarise(Board board, string className, Dictionary<int, (BoardHolder? Holder, bool Releasing)> taken)
     {
-        var holder = holders.GetValueOrDefault(board.Id);
-        return new(board.Name, className, StateOf(board, holder), board.Tags, holder);
+        var (holder, releasing) = taken.GetValueOrDefault(board.Id);
+        return new(board.Name, className, StateOf(board, holder, releasing), board.Tags, holder);
     }
 
-    private static BoardState StateOf(Board board, BoardHolder? holder) => board.Condition switch
+    private static BoardState StateOf(Board board, BoardHolder? holder, bool releasing) => board.Condition switch
     {
         BoardCondition.Attention => BoardState.Attention,
         BoardCondition.Offline => BoardState.Offline,
+        _ when releasing => BoardState.Releasing,
+        _ when holder is { Preparing: true } => BoardState.Preparing,
         _ when holder is not null => BoardState.Reserved,
         _ => BoardState.Free,
     };

@@ -3,40 +3,57 @@ using Microsoft.Extensions.Options;
 namespace Portal.Reservations;
 
 /// <summary>
-/// Releases leases that ran out, even with no page open. Its first pass runs at start, so leases that expired
-/// while the portal was down are released (with their teardown) and waiting requests are served.
+/// Ends leases that ran out, even with no page open. It sleeps until the next lease runs out (at most
+/// <see cref="ReservationOptions.ExpiryCheckInterval"/>), and never waits for a script: an expiry only moves the
+/// reservation to releasing and leaves the teardown to <see cref="LifecycleWorker"/>. Its first pass, at start, resumes
+/// setups and teardowns a crash interrupted, ends leases that ran out while the portal was down and serves the queues.
 /// </summary>
-internal sealed class ReservationClock(ReservationService reservations, IOptions<ReservationOptions> options, TimeProvider clock, ILogger<ReservationClock> logger) : BackgroundService
+internal sealed class ReservationClock(ReservationLifecycle lifecycle, IOptionsMonitor<ReservationOptions> options, TimeProvider clock, ILogger<ReservationClock> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await RunPassAsync(serveQueues: true, stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.ExpiryCheckInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            await RunPassAsync(serveQueues: false, stoppingToken);
-        }
-    }
+    // A lease that could not be ended (the database busy, say) is tried again soon, but not in a tight loop.
+    private static readonly TimeSpan ShortestWait = TimeSpan.FromMilliseconds(50);
 
-    private async Task RunPassAsync(bool serveQueues, CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            var expired = await reservations.ExpireDueAsync(stoppingToken);
-            if (expired > 0)
-            {
-                logger.LogInformation("{Count} reservations expired", expired);
-            }
-
-            if (serveQueues)
-            {
-                await reservations.GrantFromAllQueuesAsync(stoppingToken);
-            }
+            await lifecycle.ResumeAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The next tick tries again; the clock must not die with one bad pass.
-            logger.LogError(ex, "Releasing expired reservations failed");
+            logger.LogError(ex, "Resuming interrupted setups and teardowns failed");
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = options.CurrentValue.ExpiryCheckInterval;
+            try
+            {
+                var expired = await lifecycle.ExpireDueAsync(stoppingToken);
+                if (expired > 0)
+                {
+                    logger.LogInformation("{Count} reservations expired", expired);
+                }
+
+                if (await lifecycle.NextExpiryAsync(stoppingToken) is { } next && next - clock.GetUtcNow().UtcDateTime < wait)
+                {
+                    wait = next - clock.GetUtcNow().UtcDateTime;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next pass tries again; the clock must not die with one bad pass.
+                logger.LogError(ex, "Ending expired reservations failed");
+            }
+
+            try
+            {
+                await Task.Delay(wait > ShortestWait ? wait : ShortestWait, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
     }
 }

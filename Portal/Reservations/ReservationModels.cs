@@ -33,12 +33,11 @@ public enum ReservationErrorKind
     Conflict,
     Forbidden,
     Invalid,
-    SetupFailed,
 }
 
 public sealed record ReservationError(ReservationErrorKind Kind, string Detail);
 
-/// <summary>What a reserve, extend or release call came to: a reservation, a place in the queue, or an error (setup failure carries both).</summary>
+/// <summary>What a reserve, extend or release call came to: a reservation, a place in the queue, or an error.</summary>
 public sealed record ReservationOutcome(ReservationView? Reservation, QueueEntryView? Queued = null, ReservationError? Error = null)
 {
     public static ReservationOutcome Fail(ReservationErrorKind kind, string detail) => new(null, null, new ReservationError(kind, detail));

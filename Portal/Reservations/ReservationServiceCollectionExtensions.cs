@@ -4,14 +4,18 @@ namespace Portal.Reservations;
 
 public static class ReservationServiceCollectionExtensions
 {
-    /// <summary>Reservations, the queue, the setup script, the audit log, live lab events and the expiry clock.</summary>
+    /// <summary>Reservations (queries, lifecycle, queue), their background jobs, the setup script, the audit log, live lab events and the expiry clock.</summary>
     public static IServiceCollection AddReservations(this IServiceCollection services)
     {
         services.AddOptions<ReservationOptions>().BindConfiguration(ReservationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LabEvents>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SetupScriptRunner>();
-        services.AddSingleton<ReservationService>();
+        services.AddSingleton<ReservationQueries>();
+        services.AddSingleton<ReservationLifecycle>();
+        services.AddSingleton<ReservationQueue>();
+        services.AddSingleton<LifecycleJobs>();
+        services.AddHostedService<LifecycleWorker>();
         services.AddHostedService<ReservationClock>();
         return services;
     }

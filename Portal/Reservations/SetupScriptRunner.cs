@@ -13,11 +13,14 @@ public enum SetupPhase
 /// <summary>The site's script for grants and releases: <c>SCRIPT reserve|release BOARD</c>, with PORTAL_* variables, under a timeout.</summary>
 public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<SetupScriptRunner> logger)
 {
+    /// <summary>Whether a script is configured: without one, grants start active and releases end at once.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(lab.CurrentValue.SetupScript);
+
     /// <summary>The script's outcome, or null when no script is configured.</summary>
     public async Task<ShellResult?> RunAsync(SetupPhase phase, string board, string boardClass, string userEmail, int reservationId, CancellationToken cancellationToken)
     {
         var options = lab.CurrentValue;
-        if (string.IsNullOrWhiteSpace(options.SetupScript))
+        if (!IsConfigured)
         {
             return null;
         }
@@ -32,7 +35,7 @@ public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<S
         };
 
         // Board names are checked at start to be shell-safe; the script path is quoted.
-        var commandLine = $"'{options.SetupScript.Replace("'", "'\\''", StringComparison.Ordinal)}' {verb} {board}";
+        var commandLine = $"'{options.SetupScript!.Replace("'", "'\\''", StringComparison.Ordinal)}' {verb} {board}";
         try
         {
             var result = await ShellCommand.RunAsync(commandLine, environment, options.SetupScriptTimeout, cancellationToken);

@@ -272,7 +272,7 @@ public sealed class SandboxService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var sandbox = await db.Sandboxes.AsNoTracking().Include(s => s.Reservation).SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken);
-        if (sandbox is null || (sandbox.Reservation.UserId != actor.UserId && !actor.IsAdmin))
+        if (sandbox is null || !actor.IsHolderOrAdmin(sandbox.Reservation.UserId))
         {
             return null;
         }
@@ -479,7 +479,7 @@ public sealed class SandboxService(
     }
 
     private static string? HolderError(Actor actor, string holderId, string board) =>
-        actor.UserId == holderId || actor.IsAdmin ? null : $"Only the holder of board {board} may do that with its sandbox.";
+        actor.IsHolderOrAdmin(holderId) ? null : $"Only the holder of board {board} may do that with its sandbox.";
 
     /// <summary>The board's serial device on the lab host, when its console is one.</summary>
     private string? SerialDeviceOf(string board) =>

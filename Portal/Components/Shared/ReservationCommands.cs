@@ -10,7 +10,8 @@ namespace Portal.Components.Shared;
 /// and say the outcome in a snackbar. One per circuit.
 /// </summary>
 public sealed class ReservationCommands(
-    ReservationService reservations,
+    ReservationLifecycle lifecycle,
+    ReservationQueue queue,
     AuthenticationStateProvider authentication,
     IDialogService dialogs,
     ISnackbar snackbar)
@@ -18,7 +19,7 @@ public sealed class ReservationCommands(
     public async Task<Actor> ActorAsync() => (await authentication.GetAuthenticationStateAsync()).User.ToActor();
 
     public async Task ReserveBoardAsync(string board) =>
-        Report(await reservations.ReserveBoardAsync(await ActorAsync(), board, null, CancellationToken.None), $"You hold {board}.");
+        Report(await lifecycle.ReserveBoardAsync(await ActorAsync(), board, null, CancellationToken.None), $"You hold {board}.");
 
     /// <summary>Asks for tag filters, lease and queueing in a dialog, then reserves any matching board of the class.</summary>
     public async Task ReserveClassAsync(string boardClass)
@@ -31,7 +32,7 @@ public sealed class ReservationCommands(
             return;
         }
 
-        var outcome = await reservations.ReserveClassAsync(await ActorAsync(), boardClass, request.Tags, request.Lease, request.WaitInQueue, CancellationToken.None);
+        var outcome = await queue.ReserveClassAsync(await ActorAsync(), boardClass, request.Tags, request.Lease, request.WaitInQueue, CancellationToken.None);
         if (outcome is { Reservation: null, Queued: { } queued, Error: null })
         {
             snackbar.Add($"No {boardClass} is free: you are number {queued.Position} in the queue.", Severity.Info);
@@ -42,16 +43,16 @@ public sealed class ReservationCommands(
     }
 
     public async Task ExtendAsync(int reservationId) =>
-        Report(await reservations.ExtendAsync(await ActorAsync(), reservationId, null, CancellationToken.None), "Lease extended.");
+        Report(await lifecycle.ExtendAsync(await ActorAsync(), reservationId, null, CancellationToken.None), "Lease extended.");
 
     public async Task ReleaseAsync(int reservationId) =>
-        Report(await reservations.ReleaseAsync(await ActorAsync(), reservationId, CancellationToken.None), "Released.");
+        Report(await lifecycle.ReleaseAsync(await ActorAsync(), reservationId, CancellationToken.None), "Released.");
 
     public async Task CancelQueueEntryAsync(int entryId) =>
-        Report(await reservations.CancelQueueEntryAsync(await ActorAsync(), entryId, CancellationToken.None), "Left the queue.");
+        Report(await queue.CancelQueueEntryAsync(await ActorAsync(), entryId, CancellationToken.None), "Left the queue.");
 
     public async Task ClearAttentionAsync(string board) =>
-        Report(await reservations.ClearAttentionAsync(await ActorAsync(), board, CancellationToken.None), $"{board} is available again.");
+        Report(await lifecycle.ClearAttentionAsync(await ActorAsync(), board, CancellationToken.None), $"{board} is available again.");
 
     private void Report(ReservationOutcome outcome, string success)
     {

@@ -10,6 +10,7 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
         builder.HasOne(r => r.Board).WithMany().HasForeignKey(r => r.BoardId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(r => r.User).WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(r => r.State).HasConversion<string>().HasMaxLength(20);
+        builder.Property(r => r.EndsAs).HasConversion<string>().HasMaxLength(20);
         builder.Property(r => r.EndedBy).HasMaxLength(256);
 
         // One active reservation per board, enforced by the database (NULLs, i.e. ended reservations, never collide).

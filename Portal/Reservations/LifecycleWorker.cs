@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+
+namespace Portal.Reservations;
+
+/// <summary>
+/// Runs the lifecycle's background jobs: every job on its own task, so teardowns of different boards run at the same
+/// time, while the jobs of one board run one after another (a teardown waits for a setup still running). A failing job
+/// is logged and never reaches the request that caused it.
+/// </summary>
+internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, ILogger<LifecycleWorker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _boards = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, Task> _running = new();
+    private long _started;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var job in jobs.Reader.ReadAllAsync(stoppingToken))
+            {
+                var id = ++_started;
+                var task = RunAsync(id, job, stoppingToken);
+                _running[id] = task;
+                if (task.IsCompleted)
+                {
+                    _running.TryRemove(id, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: what did not finish is resumed from the database on the next start.
+        }
+
+        await Task.WhenAll(_running.Values);
+    }
+
+    // Never throws: its errors are logged here, and it removes itself from the running jobs when done.
+    private async Task RunAsync(long id, LifecycleJob job, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var board = job switch
+        {
+            PrepareJob p => p.Board,
+            TearDownJob t => t.Board,
+            _ => null,
+        };
+        var serial = board is null ? null : _boards.GetOrAdd(board, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            if (serial is not null)
+            {
+                await serial.WaitAsync(stoppingToken);
+            }
+
+            try
+            {
+                await (job switch
+                {
+                    PrepareJob p => lifecycle.PrepareAsync(p.ReservationId, stoppingToken),
+                    TearDownJob t => lifecycle.TearDownAsync(t.ReservationId, stoppingToken),
+                    ServeQueueJob s => queue.ServeAsync(s.BoardClassId, stoppingToken),
+                    _ => throw new InvalidOperationException($"Unknown lifecycle job {job}."),
+                });
+            }
+            finally
+            {
+                serial?.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Lifecycle job {Job} failed", job);
+        }
+        finally
+        {
+            _running.TryRemove(id, out _);
+            jobs.Done();
+        }
+    }
+}

@@ -1,0 +1,418 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Access;
+using Portal.Audit;
+using Portal.Data;
+
+namespace Portal.Reservations;
+
+/// <summary>
+/// A reservation from grant to end: preparing (setup script) → active → releasing (teardown script) → released or
+/// expired, or failed. Each grant and each state change commits in one transaction with its audit entry; the scripts
+/// run afterwards as <see cref="LifecycleJobs"/>, so a reserve, release or expiry returns without waiting for them.
+/// The database decides who gets a board: a grant inserts a row with <see cref="Reservation.ActiveBoardId"/> set, which
+/// a unique index allows once per board, until the reservation has ended; the changes after it are conditional
+/// updates (<see cref="ReservationTransitions"/>) that only one caller can win. So no board is handed out twice.
+/// </summary>
+public sealed class ReservationLifecycle(
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    IOptionsMonitor<ReservationOptions> options,
+    SetupScriptRunner scripts,
+    AccessPolicy access,
+    AuditLog audit,
+    ReservationQueries queries,
+    LifecycleJobs jobs,
+    LabEvents events,
+    TimeProvider clock,
+    ILogger<ReservationLifecycle> logger)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<ReservationOutcome> ReserveBoardAsync(Actor actor, string boardName, TimeSpan? lease, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.LeaseError(lease) is { } invalid)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Invalid, invalid);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var board = await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Name == boardName && b.RetiredAt == null, cancellationToken);
+        if (board is null)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
+        }
+
+        var decision = await access.DecideAsync(actor.UserId, Capability.Instantiate, board.Name, cancellationToken);
+        if (!decision.Permitted)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"You lack the Instantiate capability on board {board.Name} ({decision.Reason}).");
+        }
+
+        if (board.Condition != BoardCondition.Ready)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Board {board.Name} is {board.Condition.ToString().ToLowerInvariant()}; an admin must clear it first.");
+        }
+
+        if (await TryGrantAsync(db, board, actor.UserId, actor.Email, lease ?? options.CurrentValue.DefaultLease, queueEntryId: null, cancellationToken) is { } granted)
+        {
+            return new ReservationOutcome(granted);
+        }
+
+        var releasing = await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id && r.State == ReservationState.Releasing, cancellationToken);
+        return ReservationOutcome.Fail(
+            ReservationErrorKind.Conflict,
+            releasing ? $"Board {board.Name} is being released; its teardown script is still running." : $"Board {board.Name} is reserved.");
+    }
+
+    public async Task<ReservationOutcome> ExtendAsync(Actor actor, int reservationId, TimeSpan? by, CancellationToken cancellationToken)
+    {
+        var extension = by ?? options.CurrentValue.DefaultLease;
+        if (extension <= TimeSpan.Zero)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Invalid, "An extension must be longer than zero.");
+        }
+
+        var reservation = await queries.GetAsync(reservationId, cancellationToken);
+        if (HolderError(actor, reservation, reservationId, "extend") is { } refused)
+        {
+            return refused;
+        }
+
+        var maxLease = options.CurrentValue.MaxLease;
+        var expiresAt = Min(reservation!.ExpiresAt + extension, Now + maxLease);
+        if (expiresAt <= reservation.ExpiresAt)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Invalid, $"Reservation {reservationId} already runs for the maximum lease of {maxLease:g}.");
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await db.Reservations.ExtendAsync(reservationId, expiresAt, cancellationToken) == 0)
+            {
+                return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended.");
+            }
+
+            audit.Add(db, actor.Email, "extend", reservation.Board, reservationId, $"until {expiresAt:u}");
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, reservation.State.ToString()));
+        return new ReservationOutcome(reservation with { ExpiresAt = expiresAt });
+    }
+
+    /// <summary>Ends a reservation: by its holder, or by an admin (a force-release). Returns once it is releasing.</summary>
+    public async Task<ReservationOutcome> ReleaseAsync(Actor actor, int reservationId, CancellationToken cancellationToken)
+    {
+        var reservation = await queries.GetAsync(reservationId, cancellationToken);
+        if (HolderError(actor, reservation, reservationId, "release") is { } refused)
+        {
+            return refused;
+        }
+
+        var action = reservation!.UserId == actor.UserId ? "release" : "force-release";
+        return await EndAsync(reservation, ReservationState.Released, actor.Email, action, null, onlyIfDueBy: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// An admin action, or the portal acting for one (a user disabled or deleted), ends a reservation whoever holds
+    /// it, with its teardown, audited as a force-release with the reason. Returns once it is releasing.
+    /// </summary>
+    public async Task<ReservationOutcome> EndAsAdminAsync(string adminEmail, int reservationId, string reason, CancellationToken cancellationToken)
+    {
+        var reservation = await queries.GetAsync(reservationId, cancellationToken);
+        if (reservation is null)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
+        }
+
+        return await EndAsync(reservation, ReservationState.Released, adminEmail, "force-release", reason, onlyIfDueBy: null, cancellationToken);
+    }
+
+    /// <summary>Moves every lease that has run out to releasing (or ends it, without a teardown script); returns how many.</summary>
+    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
+    {
+        var now = Now;
+        List<int> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            due = await db.Reservations
+                .Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && r.ExpiresAt <= now)
+                .Select(r => r.Id)
+                .ToListAsync(cancellationToken);
+        }
+
+        var expired = 0;
+        foreach (var id in due)
+        {
+            if (await queries.GetAsync(id, cancellationToken) is { } reservation
+                && (await EndAsync(reservation, ReservationState.Expired, AuditLog.System, "expire", null, onlyIfDueBy: now, cancellationToken)).Error is null)
+            {
+                expired++;
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>When the next lease runs out, if any does; the clock sleeps until then.</summary>
+    public async Task<DateTime?> NextExpiryAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Reservations
+            .Where(r => r.State == ReservationState.Preparing || r.State == ReservationState.Active)
+            .OrderBy(r => r.ExpiresAt)
+            .Select(r => (DateTime?)r.ExpiresAt)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// After a start: a setup or teardown that a crash or kill interrupted runs again (scripts are expected to be
+    /// idempotent), and every class with waiting requests is served.
+    /// </summary>
+    public async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var unfinished = await db.Reservations.AsNoTracking()
+            .Where(r => r.State == ReservationState.Preparing || r.State == ReservationState.Releasing)
+            .Select(r => new { r.Id, r.State, Board = r.Board.Name })
+            .ToListAsync(cancellationToken);
+        foreach (var reservation in unfinished)
+        {
+            logger.LogInformation("Reservation {ReservationId}: resuming {State} of {Board} after a restart", reservation.Id, reservation.State, reservation.Board);
+            jobs.Enqueue(reservation.State == ReservationState.Preparing
+                ? new PrepareJob(reservation.Id, reservation.Board)
+                : new TearDownJob(reservation.Id, reservation.Board));
+        }
+
+        foreach (var classId in await db.Queue.Where(q => q.State == QueueEntryState.Waiting).Select(q => q.BoardClassId).Distinct().ToListAsync(cancellationToken))
+        {
+            jobs.Enqueue(new ServeQueueJob(classId));
+        }
+    }
+
+    /// <summary>An admin, having looked at a board in attention, makes it available again.</summary>
+    public async Task<ReservationOutcome> ClearAttentionAsync(Actor actor, string boardName, CancellationToken cancellationToken)
+    {
+        if (!actor.IsAdmin)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, "Only an admin may clear a board's attention state.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var board = await db.Boards.SingleOrDefaultAsync(b => b.Name == boardName && b.RetiredAt == null, cancellationToken);
+        if (board is null)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
+        }
+
+        board.Condition = BoardCondition.Ready;
+        audit.Add(db, actor.Email, "clear-attention", board.Name, null, null);
+        await db.SaveChangesAsync(cancellationToken);
+        await events.PublishAsync(new BoardChanged(board.Name));
+        jobs.Enqueue(new ServeQueueJob(board.BoardClassId));
+        return new ReservationOutcome(null);
+    }
+
+    /// <summary>
+    /// Grants the board to the user, in one transaction with its audit entry (and, for a queued request, the claim of
+    /// its queue entry); null when someone holds the board or the queue entry is no longer waiting.
+    /// </summary>
+    internal async Task<ReservationView?> TryGrantAsync(ApplicationDbContext db, Board board, string userId, string email, TimeSpan lease, int? queueEntryId, CancellationToken cancellationToken)
+    {
+        if (await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id, cancellationToken))
+        {
+            return null;
+        }
+
+        var now = Now;
+        var prepare = scripts.IsConfigured;
+        var reservation = new Reservation
+        {
+            BoardId = board.Id,
+            ActiveBoardId = board.Id,
+            UserId = userId,
+            State = prepare ? ReservationState.Preparing : ReservationState.Active,
+            GrantedAt = now,
+            ExpiresAt = now + lease,
+        };
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            db.Reservations.Add(reservation);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+            {
+                // The unique index on ActiveBoardId turned away a second holder (who may have released already).
+                db.Entry(reservation).State = EntityState.Detached;
+                return null;
+            }
+
+            if (queueEntryId is { } entryId && await db.Queue
+                    .Where(q => q.Id == entryId && q.State == QueueEntryState.Waiting)
+                    .ExecuteUpdateAsync(s => s.SetProperty(q => q.State, QueueEntryState.Granted).SetProperty(q => q.ReservationId, reservation.Id), cancellationToken) == 0)
+            {
+                db.Entry(reservation).State = EntityState.Detached;
+                return null;
+            }
+
+            var fromQueue = queueEntryId is not null;
+            audit.Add(db, email, "reserve", board.Name, reservation.Id, $"until {reservation.ExpiresAt:u}{(fromQueue ? ", from the queue" : "")}");
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", reservation.Id, board.Name, email, reservation.ExpiresAt);
+        await events.PublishAsync(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State.ToString(), queueEntryId is not null));
+        await events.PublishAsync(new BoardChanged(board.Name));
+        if (prepare)
+        {
+            jobs.Enqueue(new PrepareJob(reservation.Id, board.Name));
+        }
+
+        return new ReservationView(
+            reservation.Id, board.Name, board.Class?.Name ?? await db.BoardClasses.Where(c => c.Id == board.BoardClassId).Select(c => c.Name).SingleAsync(cancellationToken),
+            userId, email, reservation.State, reservation.GrantedAt, reservation.ExpiresAt, null, null, null, null);
+    }
+
+    /// <summary>The setup job: runs the script, then preparing → active, or → failed with the board in attention.</summary>
+    internal async Task PrepareAsync(int reservationId, CancellationToken cancellationToken)
+    {
+        if (await queries.GetAsync(reservationId, cancellationToken) is not { State: ReservationState.Preparing } reservation)
+        {
+            return;
+        }
+
+        var setup = await scripts.RunAsync(SetupPhase.Reserve, reservation.Board, reservation.BoardClass, reservation.UserEmail, reservationId, cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (setup is null || setup.Succeeded)
+        {
+            // Released while preparing: the release's teardown, queued behind this job, takes over.
+            if (await db.Reservations.ActivateAsync(reservationId, setup?.Output ?? "", cancellationToken) == 1)
+            {
+                await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, nameof(ReservationState.Active)));
+                await events.PublishAsync(new BoardChanged(reservation.Board));
+            }
+
+            return;
+        }
+
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (await db.Reservations.FailAsync(reservationId, setup.Output, Now, cancellationToken) == 0)
+            {
+                return;
+            }
+
+            await db.Boards.Where(b => b.Name == reservation.Board).ExecuteUpdateAsync(s => s.SetProperty(b => b.Condition, BoardCondition.Attention), cancellationToken);
+            audit.Add(db, AuditLog.System, "setup-failed", reservation.Board, reservationId, $"exit code {setup.ExitCode}");
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        logger.LogWarning("Reservation {ReservationId}: setup of {Board} failed with exit code {ExitCode}; the board needs an admin's attention", reservationId, reservation.Board, setup.ExitCode);
+        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, nameof(ReservationState.Failed)));
+        await events.PublishAsync(new BoardChanged(reservation.Board));
+    }
+
+    /// <summary>The teardown job: runs the script, then releasing → released or expired, the board free (or in attention when the script failed), and the class's queue served.</summary>
+    internal async Task TearDownAsync(int reservationId, CancellationToken cancellationToken)
+    {
+        ReservationState endsAs;
+        int classId;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var releasing = await db.Reservations.AsNoTracking()
+                .Where(r => r.Id == reservationId && r.State == ReservationState.Releasing)
+                .Select(r => new { r.EndsAs, r.Board.BoardClassId })
+                .SingleOrDefaultAsync(cancellationToken);
+            if (releasing is null)
+            {
+                return;
+            }
+
+            (endsAs, classId) = (releasing.EndsAs ?? ReservationState.Released, releasing.BoardClassId);
+        }
+
+        var reservation = (await queries.GetAsync(reservationId, cancellationToken))!;
+        var teardown = await scripts.RunAsync(SetupPhase.Release, reservation.Board, reservation.BoardClass, reservation.UserEmail, reservationId, cancellationToken);
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await db.Reservations.FinishReleaseAsync(reservationId, endsAs, teardown?.Output, cancellationToken) == 0)
+            {
+                return;
+            }
+
+            if (teardown is { Succeeded: false })
+            {
+                await db.Boards.Where(b => b.Name == reservation.Board).ExecuteUpdateAsync(s => s.SetProperty(b => b.Condition, BoardCondition.Attention), cancellationToken);
+                audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown.ExitCode}");
+                await db.SaveChangesAsync(cancellationToken);
+                logger.LogWarning("Reservation {ReservationId}: teardown of {Board} failed with exit code {ExitCode}", reservationId, reservation.Board, teardown.ExitCode);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, endsAs.ToString()));
+        await events.PublishAsync(new BoardChanged(reservation.Board));
+        jobs.Enqueue(new ServeQueueJob(classId));
+    }
+
+    /// <summary>
+    /// Ends a held reservation once, in one transaction with its audit entry: to releasing when a teardown script will
+    /// run (then queued as a job), else straight to its end state with the class's queue served next.
+    /// </summary>
+    private async Task<ReservationOutcome> EndAsync(ReservationView reservation, ReservationState endsAs, string actor, string action, string? details, DateTime? onlyIfDueBy, CancellationToken cancellationToken)
+    {
+        var tearDown = scripts.IsConfigured;
+        var now = Now;
+        int classId;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var ended = tearDown
+                ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
+                : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
+            if (ended == 0)
+            {
+                return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
+            }
+
+            audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            classId = await db.Boards.Where(b => b.Name == reservation.Board).Select(b => b.BoardClassId).SingleAsync(cancellationToken);
+        }
+
+        var state = tearDown ? ReservationState.Releasing : endsAs;
+        logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
+        await events.PublishAsync(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state.ToString()));
+        await events.PublishAsync(new BoardChanged(reservation.Board));
+        jobs.Enqueue(tearDown ? new TearDownJob(reservation.Id, reservation.Board) : new ServeQueueJob(classId));
+        return new ReservationOutcome(reservation with { State = state, EndedAt = now, EndedBy = actor });
+    }
+
+    private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId, string verb)
+    {
+        if (reservation is null)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
+        }
+
+        if (!actor.IsHolderOrAdmin(reservation.UserId))
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"Only the holder or an admin may {verb} reservation {reservationId}.");
+        }
+
+        return reservation.State.IsHeld()
+            ? null
+            : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended ({reservation.State.ToString().ToLowerInvariant()}).");
+    }
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+}
