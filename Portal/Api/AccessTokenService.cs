@@ -7,6 +7,9 @@ namespace Portal.Api;
 
 public sealed record AccessTokenView(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? LastUsedAt, DateTime? RevokedAt);
 
+/// <summary>Who a token speaks for: the owner's id, user name (their email), whether they are disabled, and their roles.</summary>
+public sealed record TokenOwner(string UserId, string UserName, bool IsDisabled, IReadOnlyList<string> Roles);
+
 /// <summary>The secret of a new token, shown once, beside what is kept of it.</summary>
 public sealed record NewAccessToken(AccessTokenView Token, string Secret);
 
@@ -53,8 +56,11 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
         return revoked == 1;
     }
 
-    /// <summary>The id of the user a valid (known, unrevoked, unexpired) token belongs to, or null; records the use.</summary>
-    public async Task<string?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// The owner of a valid (known, unrevoked, unexpired) token with their roles, read in one query, or null; records
+    /// the use.
+    /// </summary>
+    public async Task<TokenOwner?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
         if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal))
         {
@@ -66,7 +72,15 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var token = await db.AccessTokens.AsNoTracking()
             .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
-            .Select(t => new { t.Id, t.UserId, t.LastUsedAt })
+            .Select(t => new
+            {
+                t.Id,
+                t.UserId,
+                t.LastUsedAt,
+                t.User.UserName,
+                t.User.LockoutEnd,
+                Roles = db.UserRoles.Where(ur => ur.UserId == t.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList(),
+            })
             .SingleOrDefaultAsync(cancellationToken);
         if (token is null)
         {
@@ -79,7 +93,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
             await db.AccessTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return token.UserId;
+        return new TokenOwner(token.UserId, token.UserName ?? token.UserId, token.LockoutEnd == DateTimeOffset.MaxValue, token.Roles);
     }
 
     private static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

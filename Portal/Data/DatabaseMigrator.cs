@@ -12,6 +12,11 @@ internal sealed class DatabaseMigrator(IDbContextFactory<ApplicationDbContext> d
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await db.Database.MigrateAsync(cancellationToken);
+            if (db.Database.IsSqlite())
+            {
+                // Write-ahead logging: readers and the one writer no longer wait for each other. The file keeps the mode.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
             logger.LogInformation("Database ready ({Provider}); {Count} migrations applied", db.Database.ProviderName, pending.Count);
         }
         catch (Exception ex)

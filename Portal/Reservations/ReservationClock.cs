@@ -15,6 +15,8 @@ internal sealed class ReservationClock(ReservationLifecycle lifecycle, IOptionsM
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first pass is database work that would otherwise run inside the host's start, before the portal listens.
+        await Task.Yield();
         try
         {
             await lifecycle.ResumeAsync(stoppingToken);

@@ -26,6 +26,10 @@ public sealed class ReservationLifecycle(
     TimeProvider clock,
     ILogger<ReservationLifecycle> logger)
 {
+    // One lifecycle write transaction at a time from this process. SQLite lets one writer in anyway; queueing here,
+    // asynchronously, is far cheaper than colliding in the database and waiting out its busy retries.
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task<ReservationOutcome> ReserveBoardAsync(Actor actor, string boardName, TimeSpan? lease, CancellationToken cancellationToken)
@@ -36,7 +40,7 @@ public sealed class ReservationLifecycle(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var board = await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Name == boardName && b.RetiredAt == null, cancellationToken);
+        var board = await db.Boards.AsNoTracking().Include(b => b.Class).SingleOrDefaultAsync(b => b.Name == boardName && b.RetiredAt == null, cancellationToken);
         if (board is null)
         {
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
@@ -87,6 +91,7 @@ public sealed class ReservationLifecycle(
 
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
+            using var writing = await WriteLockAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await db.Reservations.ExtendAsync(reservationId, expiresAt, cancellationToken) == 0)
             {
@@ -237,6 +242,7 @@ public sealed class ReservationLifecycle(
             GrantedAt = now,
             ExpiresAt = now + lease,
         };
+        using (await WriteLockAsync(cancellationToken))
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             db.Reservations.Add(reservation);
@@ -291,7 +297,13 @@ public sealed class ReservationLifecycle(
         if (setup is null || setup.Succeeded)
         {
             // Released while preparing: the release's teardown, queued behind this job, takes over.
-            if (await db.Reservations.ActivateAsync(reservationId, setup?.Output ?? "", cancellationToken) == 1)
+            int activated;
+            using (await WriteLockAsync(cancellationToken))
+            {
+                activated = await db.Reservations.ActivateAsync(reservationId, setup?.Output ?? "", cancellationToken);
+            }
+
+            if (activated == 1)
             {
                 await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, nameof(ReservationState.Active)));
                 await events.PublishAsync(new BoardChanged(reservation.Board));
@@ -300,6 +312,7 @@ public sealed class ReservationLifecycle(
             return;
         }
 
+        using (await WriteLockAsync(cancellationToken))
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             if (await db.Reservations.FailAsync(reservationId, setup.Output, Now, cancellationToken) == 0)
@@ -341,6 +354,7 @@ public sealed class ReservationLifecycle(
         var teardown = await scripts.RunAsync(SetupPhase.Release, reservation.Board, reservation.BoardClass, reservation.UserEmail, reservationId, cancellationToken);
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
+            using var writing = await WriteLockAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await db.Reservations.FinishReleaseAsync(reservationId, endsAs, teardown?.Output, cancellationToken) == 0)
             {
@@ -371,30 +385,43 @@ public sealed class ReservationLifecycle(
     {
         var tearDown = scripts.IsConfigured;
         var now = Now;
-        int classId;
+        int? classId = null;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var ended = tearDown
-                ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
-                : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
-            if (ended == 0)
+            using (await WriteLockAsync(cancellationToken))
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
+                var ended = tearDown
+                    ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
+                    : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
+                if (ended == 0)
+                {
+                    return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
+                }
+
+                audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
 
-            audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            classId = await db.Boards.Where(b => b.Name == reservation.Board).Select(b => b.BoardClassId).SingleAsync(cancellationToken);
+            if (!tearDown)
+            {
+                classId = await db.Boards.Where(b => b.Name == reservation.Board).Select(b => b.BoardClassId).SingleAsync(cancellationToken);
+            }
         }
 
         var state = tearDown ? ReservationState.Releasing : endsAs;
         logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
         await events.PublishAsync(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state.ToString()));
         await events.PublishAsync(new BoardChanged(reservation.Board));
-        jobs.Enqueue(tearDown ? new TearDownJob(reservation.Id, reservation.Board) : new ServeQueueJob(classId));
+        jobs.Enqueue(classId is { } freed ? new ServeQueueJob(freed) : new TearDownJob(reservation.Id, reservation.Board));
         return new ReservationOutcome(reservation with { State = state, EndedAt = now, EndedBy = actor });
+    }
+
+    private async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken);
+        return new WriteLock(_writes);
     }
 
     private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId, string verb)
@@ -415,4 +442,9 @@ public sealed class ReservationLifecycle(
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private sealed class WriteLock(SemaphoreSlim writes) : IDisposable
+    {
+        public void Dispose() => writes.Release();
+    }
 }
