@@ -5,6 +5,7 @@ using Portal.Benchmarks;
 var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["reservations"] = (ReservationBenchmark.Usage, ReservationBenchmark.RunAsync),
+    ["expiry"] = (ExpiryBenchmark.Usage, ExpiryBenchmark.RunAsync),
     ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
 };
