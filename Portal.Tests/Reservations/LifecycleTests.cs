@@ -42,7 +42,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("jail ready for rpi-1\n", ended!.SetupOutput);
         Assert.Equal(ReservationState.Released, ended.State);
         Assert.Equal(
-            ["Preparing", "Active", "Releasing", "Released"],
+            [ReservationState.Preparing, ReservationState.Active, ReservationState.Releasing, ReservationState.Released],
             _lab.Events.OfType<ReservationChanged>().Select(e => e.State));
     }
 

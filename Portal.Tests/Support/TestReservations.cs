@@ -23,7 +23,8 @@ public sealed class TestReservations : IDisposable
 
     public ReservationOptions Options { get; } = new() { DefaultLease = TimeSpan.FromHours(1), MaxLease = TimeSpan.FromHours(4) };
 
-    public List<LabEvent> Events { get; } = [];
+    /// <summary>What the service published, as an open page hears it.</summary>
+    public IReadOnlyList<LabEvent> Events => _log.Events;
 
     public ReservationQueries Queries { get; }
 
@@ -33,23 +34,17 @@ public sealed class TestReservations : IDisposable
 
     public LifecycleJobs Jobs { get; } = new();
 
-    /// <summary>The notifier the service publishes to; <see cref="Events"/> records what it heard.</summary>
-    public LabEvents Bus { get; } = new(NullLogger<LabEvents>.Instance);
+    /// <summary>The notifier the service publishes to.</summary>
+    public LabEvents Bus { get; } = LabEventLog.NewBus();
+
+    private readonly LabEventLog _log;
 
     private readonly LifecycleWorker _worker;
 
     public TestReservations()
     {
         var events = Bus;
-        events.Subscribe(e =>
-        {
-            lock (Events)
-            {
-                Events.Add(e);
-            }
-
-            return Task.CompletedTask;
-        });
+        _log = new LabEventLog(events);
         var options = new StaticOptionsMonitor<ReservationOptions>(Options);
         var access = new AccessPolicy(Database);
         var audit = new AuditLog(Database, Clock);
@@ -114,6 +109,7 @@ public sealed class TestReservations : IDisposable
     {
         _worker.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         _worker.Dispose();
+        _log.Dispose();
         Database.Dispose();
     }
 }

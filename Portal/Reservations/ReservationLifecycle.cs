@@ -103,7 +103,7 @@ public sealed class ReservationLifecycle(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, reservation.State.ToString()));
+        events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, reservation.State));
         return new ReservationOutcome(reservation with { ExpiresAt = expiresAt });
     }
 
@@ -215,7 +215,7 @@ public sealed class ReservationLifecycle(
         board.Condition = BoardCondition.Ready;
         audit.Add(db, actor.Email, "clear-attention", board.Name, null, null);
         await db.SaveChangesAsync(cancellationToken);
-        await events.PublishAsync(new BoardChanged(board.Name));
+        events.Publish(new BoardChanged(board.Name));
         jobs.Enqueue(new ServeQueueJob(board.BoardClassId));
         return new ReservationOutcome(null);
     }
@@ -272,8 +272,8 @@ public sealed class ReservationLifecycle(
         }
 
         logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", reservation.Id, board.Name, email, reservation.ExpiresAt);
-        await events.PublishAsync(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State.ToString(), queueEntryId is not null));
-        await events.PublishAsync(new BoardChanged(board.Name));
+        events.Publish(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State, queueEntryId is not null));
+        events.Publish(new BoardChanged(board.Name));
         if (prepare)
         {
             jobs.Enqueue(new PrepareJob(reservation.Id, board.Name));
@@ -305,8 +305,8 @@ public sealed class ReservationLifecycle(
 
             if (activated == 1)
             {
-                await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, nameof(ReservationState.Active)));
-                await events.PublishAsync(new BoardChanged(reservation.Board));
+                events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, ReservationState.Active));
+                events.Publish(new BoardChanged(reservation.Board));
             }
 
             return;
@@ -327,8 +327,8 @@ public sealed class ReservationLifecycle(
         }
 
         logger.LogWarning("Reservation {ReservationId}: setup of {Board} failed with exit code {ExitCode}; the board needs an admin's attention", reservationId, reservation.Board, setup.ExitCode);
-        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, nameof(ReservationState.Failed)));
-        await events.PublishAsync(new BoardChanged(reservation.Board));
+        events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, ReservationState.Failed));
+        events.Publish(new BoardChanged(reservation.Board));
     }
 
     /// <summary>The teardown job: runs the script, then releasing → released or expired, the board free (or in attention when the script failed), and the class's queue served.</summary>
@@ -372,8 +372,8 @@ public sealed class ReservationLifecycle(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, endsAs.ToString()));
-        await events.PublishAsync(new BoardChanged(reservation.Board));
+        events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, endsAs));
+        events.Publish(new BoardChanged(reservation.Board));
         jobs.Enqueue(new ServeQueueJob(classId));
     }
 
@@ -412,8 +412,8 @@ public sealed class ReservationLifecycle(
 
         var state = tearDown ? ReservationState.Releasing : endsAs;
         logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
-        await events.PublishAsync(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state.ToString()));
-        await events.PublishAsync(new BoardChanged(reservation.Board));
+        events.Publish(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state));
+        events.Publish(new BoardChanged(reservation.Board));
         jobs.Enqueue(classId is { } freed ? new ServeQueueJob(freed) : new TearDownJob(reservation.Id, reservation.Board));
         return new ReservationOutcome(reservation with { State = state, EndedAt = now, EndedBy = actor });
     }

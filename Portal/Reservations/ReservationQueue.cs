@@ -96,7 +96,7 @@ public sealed class ReservationQueue(
             _gate.Release();
         }
 
-        await events.PublishAsync(new QueueChanged(className));
+        events.Publish(new QueueChanged(className));
         return new ReservationOutcome(null, await queries.GetQueueEntryAsync(entry.Id, cancellationToken));
     }
 
@@ -124,7 +124,7 @@ public sealed class ReservationQueue(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await events.PublishAsync(new QueueChanged(entry.Class.Name));
+        events.Publish(new QueueChanged(entry.Class.Name));
         return new ReservationOutcome(null, await queries.GetQueueEntryAsync(entryId, cancellationToken));
     }
 
@@ -157,7 +157,7 @@ public sealed class ReservationQueue(
 
             audit.Add(db, actor.Email, "queue-move", null, null, $"request {entryId} {(earlier ? "earlier" : "later")} in class {entry.Class.Name}");
             await db.SaveChangesAsync(cancellationToken);
-            await events.PublishAsync(new QueueChanged(entry.Class.Name));
+            events.Publish(new QueueChanged(entry.Class.Name));
         }
 
         return new ReservationOutcome(null, await queries.GetQueueEntryAsync(entryId, cancellationToken));
@@ -215,7 +215,7 @@ public sealed class ReservationQueue(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var className = await db.BoardClasses.Where(c => c.Id == boardClassId).Select(c => c.Name).SingleAsync(cancellationToken);
-            await events.PublishAsync(new QueueChanged(className));
+            events.Publish(new QueueChanged(className));
         }
     }
 
