@@ -81,8 +81,8 @@ internal sealed class ExpiryBenchmark(int boards, TimeSpan teardown)
                 }
             });
 
-            // Every lease ends at the same instant, a few seconds from now.
-            var expiresAt = DateTime.UtcNow.AddSeconds(5);
+            // Every lease ends at the same instant, far enough ahead for all the grants (and their setup) to be made.
+            var expiresAt = DateTime.UtcNow.AddSeconds(20);
             var ids = new List<int>();
             for (var i = 0; i < boards; i++)
             {

@@ -18,6 +18,8 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
 
     private const int Boards = 10;
 
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
+
     public static Task<int> RunAsync(string[] args) =>
         new ReservationBenchmark(
             args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 16,
@@ -133,30 +135,41 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
         });
     }
 
-    // Each client loops: reserve a random board; when granted, check nobody else holds it, then release it.
+    // Each client loops: reserve a random board; when granted, check nobody else holds it, then release it. The first
+    // seconds are not measured: they compile the portal's queries and fill the connection pools (both sides alike).
     private async Task<ReservationResult> MeasureAsync(Func<int, int, Task<Func<Task>?>> reserve)
     {
-        var holders = new ConcurrentDictionary<int, int>();
-        var latencies = new ConcurrentBag<TimeSpan>();
-        int grants = 0, doubleBookings = 0;
+        var warmup = new Measurement();
+        await LoopAsync(reserve, Warmup, warmup);
+        var measured = new Measurement();
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        await LoopAsync(reserve, duration, measured);
+        var sorted = measured.Latencies.Order().ToList();
+        return new ReservationResult(
+            measured.Grants / clock.Elapsed.TotalSeconds, sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)], sorted.Count, warmup.DoubleBookings + measured.DoubleBookings);
+    }
+
+    private Task LoopAsync(Func<int, int, Task<Func<Task>?>> reserve, TimeSpan length, Measurement measured)
+    {
+        var holders = new ConcurrentDictionary<int, int>();
+        var clock = Stopwatch.StartNew();
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
-            while (clock.Elapsed < duration)
+            while (clock.Elapsed < length)
             {
                 var board = Random.Shared.Next(Boards);
                 var started = Stopwatch.GetTimestamp();
                 var release = await reserve(client, board);
-                latencies.Add(Stopwatch.GetElapsedTime(started));
+                measured.Latencies.Add(Stopwatch.GetElapsedTime(started));
                 if (release is null)
                 {
                     continue;
                 }
 
-                Interlocked.Increment(ref grants);
+                Interlocked.Increment(ref measured.Grants);
                 if (!holders.TryAdd(board, client))
                 {
-                    Interlocked.Increment(ref doubleBookings);
+                    Interlocked.Increment(ref measured.DoubleBookings);
                 }
 
                 // Forget the holder before releasing: until the release commits nobody else can be granted the board.
@@ -164,9 +177,13 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
                 await release();
             }
         })));
+    }
 
-        var sorted = latencies.Order().ToList();
-        return new ReservationResult(grants / clock.Elapsed.TotalSeconds, sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)], sorted.Count, doubleBookings);
+    private sealed class Measurement
+    {
+        public readonly ConcurrentBag<TimeSpan> Latencies = [];
+        public int Grants;
+        public int DoubleBookings;
     }
 }
 

@@ -117,7 +117,7 @@ public sealed class ReservationLifecycle(
         }
 
         var action = reservation!.UserId == actor.UserId ? "release" : "force-release";
-        return await EndAsync(reservation, ReservationState.Released, actor.Email, action, null, onlyIfDueBy: null, cancellationToken);
+        return await EndOneAsync(reservation, actor.Email, action, null, cancellationToken);
     }
 
     /// <summary>
@@ -132,33 +132,15 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
-        return await EndAsync(reservation, ReservationState.Released, adminEmail, "force-release", reason, onlyIfDueBy: null, cancellationToken);
+        return await EndOneAsync(reservation, adminEmail, "force-release", reason, cancellationToken);
     }
 
-    /// <summary>Moves every lease that has run out to releasing (or ends it, without a teardown script); returns how many.</summary>
+    /// <summary>Moves every lease that has run out to releasing (or ends it, without a teardown script), all in one transaction; returns how many.</summary>
     public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
     {
         var now = Now;
-        List<int> due;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            due = await db.Reservations
-                .Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && r.ExpiresAt <= now)
-                .Select(r => r.Id)
-                .ToListAsync(cancellationToken);
-        }
-
-        var expired = 0;
-        foreach (var id in due)
-        {
-            if (await queries.GetAsync(id, cancellationToken) is { } reservation
-                && (await EndAsync(reservation, ReservationState.Expired, AuditLog.System, "expire", null, onlyIfDueBy: now, cancellationToken)).Error is null)
-            {
-                expired++;
-            }
-        }
-
-        return expired;
+        var due = await queries.ListDueAsync(now, cancellationToken);
+        return due.Count == 0 ? 0 : (await EndAsync(due, ReservationState.Expired, AuditLog.System, "expire", null, onlyIfDueBy: now, cancellationToken)).Count;
     }
 
     /// <summary>When the next lease runs out, if any does; the clock sleeps until then.</summary>
@@ -245,6 +227,13 @@ public sealed class ReservationLifecycle(
         using (await WriteLockAsync(cancellationToken))
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
+            // Again inside the transaction: of the requests that found the board free above, only the first gets here
+            // to an empty slot; the rest turn back without a failed insert.
+            if (await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id, cancellationToken))
+            {
+                return null;
+            }
+
             db.Reservations.Add(reservation);
             try
             {
@@ -252,7 +241,7 @@ public sealed class ReservationLifecycle(
             }
             catch (DbUpdateException ex) when (ex.IsUniqueViolation())
             {
-                // The unique index on ActiveBoardId turned away a second holder (who may have released already).
+                // The unique index on ActiveBoardId turned away a second holder (another portal instance's grant).
                 db.Entry(reservation).State = EntityState.Detached;
                 return null;
             }
@@ -378,45 +367,69 @@ public sealed class ReservationLifecycle(
     }
 
     /// <summary>
-    /// Ends a held reservation once, in one transaction with its audit entry: to releasing when a teardown script will
-    /// run (then queued as a job), else straight to its end state with the class's queue served next.
+    /// Ends held reservations, each once, in one transaction with their audit entries: to releasing when a teardown
+    /// script will run (then queued as a job), else straight to their end state with their class's queue served next.
+    /// Returns those it ended, as they are now; one that had already ended (or, with <paramref name="onlyIfDueBy"/>,
+    /// was extended meanwhile) is left out.
     /// </summary>
-    private async Task<ReservationOutcome> EndAsync(ReservationView reservation, ReservationState endsAs, string actor, string action, string? details, DateTime? onlyIfDueBy, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ReservationView>> EndAsync(IReadOnlyList<ReservationView> reservations, ReservationState endsAs, string actor, string action, string? details, DateTime? onlyIfDueBy, CancellationToken cancellationToken)
     {
         var tearDown = scripts.IsConfigured;
+        var state = tearDown ? ReservationState.Releasing : endsAs;
         var now = Now;
-        int? classId = null;
+        var ended = new List<ReservationView>();
+        List<int> freedClasses = [];
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             using (await WriteLockAsync(cancellationToken))
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                var ended = tearDown
-                    ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
-                    : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
-                if (ended == 0)
+                foreach (var reservation in reservations)
                 {
-                    return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
+                    var changed = tearDown
+                        ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
+                        : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
+                    if (changed == 1)
+                    {
+                        audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
+                        ended.Add(reservation with { State = state, EndedAt = now, EndedBy = actor });
+                    }
                 }
 
-                audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
 
-            if (!tearDown)
+            if (!tearDown && ended.Count > 0)
             {
-                classId = await db.Boards.Where(b => b.Name == reservation.Board).Select(b => b.BoardClassId).SingleAsync(cancellationToken);
+                var boards = ended.Select(r => r.Board).ToList();
+                freedClasses = await db.Boards.Where(b => boards.Contains(b.Name)).Select(b => b.BoardClassId).Distinct().ToListAsync(cancellationToken);
             }
         }
 
-        var state = tearDown ? ReservationState.Releasing : endsAs;
-        logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
-        events.Publish(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state));
-        events.Publish(new BoardChanged(reservation.Board));
-        jobs.Enqueue(classId is { } freed ? new ServeQueueJob(freed) : new TearDownJob(reservation.Id, reservation.Board));
-        return new ReservationOutcome(reservation with { State = state, EndedAt = now, EndedBy = actor });
+        foreach (var reservation in ended)
+        {
+            logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
+            events.Publish(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state));
+            events.Publish(new BoardChanged(reservation.Board));
+            if (tearDown)
+            {
+                jobs.Enqueue(new TearDownJob(reservation.Id, reservation.Board));
+            }
+        }
+
+        foreach (var classId in freedClasses)
+        {
+            jobs.Enqueue(new ServeQueueJob(classId));
+        }
+
+        return ended;
     }
+
+    private async Task<ReservationOutcome> EndOneAsync(ReservationView reservation, string actor, string action, string? details, CancellationToken cancellationToken) =>
+        await EndAsync([reservation], ReservationState.Released, actor, action, details, onlyIfDueBy: null, cancellationToken) is [var ended]
+            ? new ReservationOutcome(ended)
+            : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
 
     private async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
     {

@@ -35,6 +35,14 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
         return await Project(query.OrderByDescending(r => r.Id).Take(filter.Take)).ToListAsync(cancellationToken);
     }
 
+    /// <summary>The reservations that still have their lease (preparing or active) although it ran out by <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<ReservationView>> ListDueAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Project(db.Reservations.Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && r.ExpiresAt <= now))
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>The waiting requests, in queue order, numbered within their class; optionally only one user's.</summary>
     public async Task<IReadOnlyList<QueueEntryView>> QueueAsync(string? userId, CancellationToken cancellationToken)
     {
