@@ -227,6 +227,8 @@ public static class ConsoleCommand
                     await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, token);
                 }
 
+                // A client that stopped sending (socat at the end of its input) still gets what the board answers, for a while.
+                await Task.Delay(TimeSpan.FromSeconds(5), token);
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client left", token);
             }, token);
             var end = await SocketPump.ReceiveAsync(socket, data => stream.WriteAsync(data, token).AsTask(), text =>

@@ -25,7 +25,11 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     private HttpClient _anonymous = null!;
     private Actor _allowedActor = null!;
 
-    /// <summary>Route → (who is refused, how, and the call). "token" routes only need a valid token.</summary>
+    /// <summary>
+    /// Route → (who is refused, how, and the call). "token" routes only need a valid token; "holder" routes answer
+    /// another user 404 for what they may not see and 403 for what they may not do; "holder, forbidden" is a GET
+    /// that says whose the board is (a tunnel).
+    /// </summary>
     private Dictionary<string, (string Refusal, Func<HttpClient, int, Task<HttpResponseMessage>> Call)> Cases => new()
     {
         ["GET /api/v1/classes"] = ("token", (c, _) => c.GetAsync("/api/v1/classes")),
@@ -38,10 +42,39 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["DELETE /api/v1/reservations/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/reservations/{id}")),
         ["GET /api/v1/queue"] = ("token", (c, _) => c.GetAsync("/api/v1/queue")),
         ["DELETE /api/v1/queue/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/queue/{id}")),
+        ["GET /api/v1/boards/{name}/power"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02/power")),
+        ["POST /api/v1/boards/{name}/power"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/power", new PowerRequest("on"))),
+        ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
+        ["GET /api/v1/boards/{name}/console"] = ("ConsoleRead", (c, _) => WebSocketAsync(c, "/api/v1/boards/pine-02/console")),
+        ["GET /api/v1/boards/{name}/tunnels/{port:int}"] = ("holder, forbidden", (c, _) => WebSocketAsync(c, $"/api/v1/boards/pine-02/tunnels/{_tunnelPort}")),
     };
+
+    /// <summary>pine-02 offers a tunnel to this port, where nothing listens: the upgrade is what is checked here.</summary>
+    private readonly int _tunnelPort = LoopbackPorts.FreeTcp();
+
+    /// <summary>Opens a WebSocket route as the client; a refused upgrade is asked again as a plain GET, which answers with the refusal.</summary>
+    private async Task<HttpResponseMessage> WebSocketAsync(HttpClient client, string path)
+    {
+        var sockets = _portal.Server.CreateWebSocketClient();
+        sockets.ConfigureRequest = request => request.Headers.Authorization = client.DefaultRequestHeaders.Authorization?.ToString();
+        try
+        {
+            using var socket = await sockets.ConnectAsync(new Uri(_portal.Server.BaseAddress, path), CancellationToken.None);
+            socket.Abort();
+            return new HttpResponseMessage(HttpStatusCode.SwitchingProtocols) { Content = new StringContent("") };
+        }
+        catch (InvalidOperationException)
+        {
+            return await client.GetAsync(path);
+        }
+    }
 
     public async Task InitializeAsync()
     {
+        _portal.WithSetting("Lab:Boards:1:Ssh:Host", "127.0.0.1")
+            .WithSetting("Lab:Boards:1:Ssh:User", "root")
+            .WithSetting("Lab:Boards:1:Ssh:Password", "unused")
+            .WithSetting("Lab:Boards:1:Tunnels:0", $"{_tunnelPort}");
         _allowed = await _portal.TokenClientAsync("allowed@lab.test");
         _denied = await _portal.TokenClientAsync("denied@lab.test");
         _anonymous = _portal.CreateClient();
@@ -56,7 +89,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             Assert.True((await rules.DeleteAsync(admin, rule.Id, CancellationToken.None)).Succeeded);
         }
 
-        foreach (var capability in new[] { Capability.Instantiate, Capability.Power })
+        foreach (var capability in new[] { Capability.Instantiate, Capability.Power, Capability.ConsoleRead, Capability.ConsoleWrite })
         {
             var created = await rules.CreateAsync(admin, new RuleInput(SubjectKind.User, "allowed@lab.test", capability, TargetKind.All, null, RuleEffect.Permit), CancellationToken.None);
             Assert.True(created.Succeeded, created.Error);
@@ -87,14 +120,14 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             var id = route.Contains("/queue/", StringComparison.Ordinal) ? queued : reservation;
 
             var allowed = await call(_allowed, id);
-            Assert.True(allowed.IsSuccessStatusCode, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+            Assert.True(allowed.IsSuccessStatusCode || allowed.StatusCode == HttpStatusCode.SwitchingProtocols, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
 
             // Refusals are decided before the reservation's or request's state, so the same id serves.
             var refused = await call(refusal == "token" ? _anonymous : _denied, id);
             var expected = refusal switch
             {
                 "token" => HttpStatusCode.Unauthorized,
-                "Instantiate" => HttpStatusCode.Forbidden,
+                "Instantiate" or "ConsoleRead" or "holder, forbidden" => HttpStatusCode.Forbidden,
                 _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
                 _ => HttpStatusCode.Forbidden,
             };
