@@ -2,36 +2,26 @@ namespace Portal.Consoles;
 
 /// <summary>
 /// Re-decides an open session's right whenever a reservation of its board or the access rules change, and ends the
-/// session with the reason once the right is gone. The publisher is never held up: it only wakes the re-decision,
-/// which runs on the session's own task.
+/// session with the reason once the right is gone. It listens on its own event subscription, so the publisher never
+/// waits for the re-decision.
 /// </summary>
 public sealed class AccessRecheck : IAsyncDisposable
 {
-    private readonly SemaphoreSlim _changed = new(0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly IDisposable _subscription;
+    private readonly LabEventSubscription _subscription;
     private readonly Task _loop;
 
     /// <param name="closingReason">Null while the session may stay open, else why it closes.</param>
     /// <param name="close">Ends the session; called at most once.</param>
     public AccessRecheck(LabEvents events, string board, Func<CancellationToken, Task<string?>> closingReason, Func<string, Task> close)
     {
-        _subscription = events.Subscribe(e =>
-        {
-            if (e is RulesChanged || (e is ReservationChanged r && string.Equals(r.Board, board, StringComparison.OrdinalIgnoreCase)))
-            {
-                _changed.Release();
-            }
-
-            return Task.CompletedTask;
-        });
+        _subscription = events.Subscribe(e => e is RulesChanged || (e is ReservationChanged r && string.Equals(r.Board, board, StringComparison.OrdinalIgnoreCase)));
         _loop = Task.Run(async () =>
         {
             try
             {
-                while (true)
+                while (await _subscription.NextBatchAsync(_stop.Token) is not null)
                 {
-                    await _changed.WaitAsync(_stop.Token);
                     if (await closingReason(_stop.Token) is { } reason)
                     {
                         await close(reason);
@@ -52,6 +42,5 @@ public sealed class AccessRecheck : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
-        _changed.Dispose();
     }
 }
