@@ -11,7 +11,9 @@ foreach (var command in LabCommands.All().Append(ConsoleCommand.Create()).Concat
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    return Cli.Fail(parse, ExitCodes.Usage, $"{parse.Errors[0].Message.TrimEnd('.')}; see 'portal --help'.");
+    // One line: System.CommandLine lists allowed values on lines of their own.
+    var message = string.Join(' ', parse.Errors[0].Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    return Cli.Fail(parse, ExitCodes.Usage, $"{message.TrimEnd('.')}; see 'portal --help'.");
 }
 
 return await parse.InvokeAsync();

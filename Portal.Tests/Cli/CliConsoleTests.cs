@@ -1,20 +1,13 @@
-using System.Diagnostics;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Cli;
 
-/// <summary>
-/// <c>portal console</c> against a board whose serial console is a real bash on a socat pty, powered by the
-/// <c>command</c> driver: a power cycle "boots" the board by printing a login prompt on bash's terminal.
-/// </summary>
+/// <summary><c>portal console</c> against a board whose serial console is a real bash on a socat pty (<see cref="BashBoard"/>).</summary>
 public sealed class CliConsoleTests : IAsyncLifetime
 {
     private readonly PortalFactory _portal = new();
-    private readonly string _directory = Directory.CreateTempSubdirectory("portal-cli-console-").FullName;
-    private Process? _board;
+    private readonly BashBoard _board = new();
     private string _url = "";
-
-    private string Device => Path.Combine(_directory, "ttyBOARD");
 
     public async Task InitializeAsync()
     {
@@ -23,33 +16,14 @@ public sealed class CliConsoleTests : IAsyncLifetime
             return;
         }
 
-        var script = Path.Combine(_directory, "board.sh");
-        var tty = Path.Combine(_directory, "bash-tty");
-        await File.WriteAllTextAsync(script, $"#!/bin/sh\ntty > {tty}\nexport PS1='board$ '\nexec bash --norc --noprofile -i\n");
-        File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
-        _board = Process.Start(new ProcessStartInfo(PtyPair.Socat, [$"pty,raw,echo=0,link={Device}", $"EXEC:{script},pty,setsid,ctty,stderr"]) { RedirectStandardError = true })!;
-        await PtyPair.WaitUntilAsync(() => File.Exists(Device) && File.Exists(tty) && File.ReadAllText(tty).Length > 0, "the board's bash");
-
-        _portal
-            .WithSetting("Lab:Boards:0:Console:Driver", "serial")
-            .WithSetting("Lab:Boards:0:Console:Device", Device)
-            .WithSetting("Lab:Boards:0:Power:Driver", "command")
-            .WithSetting("Lab:Boards:0:Power:On", "true")
-            .WithSetting("Lab:Boards:0:Power:Off", "true")
-            .WithSetting("Lab:Boards:0:Power:Cycle", $"sleep 0.5; printf '\\nU-Boot 2024.01\\nboard login: ' > \"$(cat {tty})\"");
-        _url = _portal.StartOnLoopback();
+        await _board.StartAsync();
+        _url = _board.Configure(_portal, index: 0).StartOnLoopback();
     }
 
     public async Task DisposeAsync()
     {
         await _portal.DisposeAsync();
-        if (_board is { HasExited: false })
-        {
-            _board.Kill(entireProcessTree: true);
-            await _board.WaitForExitAsync();
-        }
-
-        Directory.Delete(_directory, recursive: true);
+        await _board.DisposeAsync();
     }
 
     [SocatFact]
@@ -61,7 +35,7 @@ public sealed class CliConsoleTests : IAsyncLifetime
 
         var booted = await cli.RunAsync(["console", "pine-01", "--power", "cycle", "--expect", "login: $", "--timeout", "60"], "");
         var silent = await cli.RunAsync(["console", "pine-01", "--expect", "kernel panic", "--timeout", "2", "--json"], "");
-        var refused = await other.RunAsync(["console", "pine-01"], "touch " + Path.Combine(_directory, "stranger-was-here") + "\r");
+        var refused = await other.RunAsync(["console", "pine-01"], "touch " + _board.PathOf("stranger-was-here") + "\r");
         var typed = await cli.RunAsync(["console", "pine-01", "--expect", "answer=42", "--timeout", "60"], "echo answer=$((6*7))\r");
 
         Assert.True(booted.ExitCode == 0, booted.ToString());
@@ -71,7 +45,7 @@ public sealed class CliConsoleTests : IAsyncLifetime
         Assert.Equal(3, refused.ExitCode);
         Assert.Equal("portal: You may not type into pine-01: only the holder types.\n", refused.Stderr);
         Assert.True(typed.ExitCode == 0, typed.ToString());
-        Assert.False(File.Exists(Path.Combine(_directory, "stranger-was-here")));
+        Assert.False(File.Exists(_board.PathOf("stranger-was-here")));
     }
 
     [SocatFact]

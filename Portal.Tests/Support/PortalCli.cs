@@ -36,8 +36,11 @@ public sealed class PortalCli : IDisposable
 
     public string Executable => Path.Combine(Directory, "portal");
 
+    /// <summary>More variables for the processes started (e.g. SSH_CONFIG for a script).</summary>
+    public Dictionary<string, string?> ExtraEnvironment { get; } = [];
+
     /// <summary>The environment a script or ssh runs in: the portal's address, the token, and <c>portal</c> on PATH.</summary>
-    public Dictionary<string, string?> Environment => new()
+    public Dictionary<string, string?> Environment => new(ExtraEnvironment)
     {
         ["PORTAL_URL"] = Url,
         ["PORTAL_TOKEN"] = Token,

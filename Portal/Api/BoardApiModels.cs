@@ -30,3 +30,14 @@ public sealed record PowerRequest(string? Action);
 
 /// <summary>A board's power state: <c>on</c>, <c>off</c> or <c>unknown</c>.</summary>
 public sealed record ApiPower(string Board, string State);
+
+/// <summary>POST /boards/{name}/sandbox: an image assigned to the board's class, or null for the class's default.</summary>
+public sealed record LaunchSandboxRequest(string? Image);
+
+public sealed record ApiSandbox(
+    int Id, string Board, int ReservationId, string Container, string Image, string Status, string? Passthrough, string? Reason,
+    DateTime CreatedAt, DateTime? ReadyAt, DateTime? EndedAt)
+{
+    public static ApiSandbox From(Portal.Sandboxes.SandboxView s) =>
+        new(s.Id, s.Board, s.ReservationId, s.ContainerName, s.Image, s.Status.ToString().ToUpperInvariant(), s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt);
+}

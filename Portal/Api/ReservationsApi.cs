@@ -20,6 +20,7 @@ public static class ReservationsApi
             .WithSummary("Board classes with their boards and state");
 
         api.MapBoardsApi();
+        api.MapSandboxesApi();
 
         api.MapPost("/reservations", ReserveAsync)
             .WithSummary("Reserve a board, or any free board of a class (optionally waiting in the queue)");
