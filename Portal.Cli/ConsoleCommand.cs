@@ -114,7 +114,7 @@ public static class ConsoleCommand
         {
             _ = Task.Run(async () =>
             {
-                await StreamStdinAsync(socket, ct);
+                await SocketPump.SendAsync(Console.OpenStandardInput(), socket, ct, closeAtEnd: false);
                 if (pattern is null)
                 {
                     // Piped input has ended: leave once the board has answered and gone quiet for a second.
@@ -188,24 +188,6 @@ public static class ConsoleCommand
         }
 
         result.TrySetResult(ExitCodes.Ok);
-    }
-
-    private static async Task StreamStdinAsync(WebSocket socket, CancellationToken ct)
-    {
-        var stdin = Console.OpenStandardInput();
-        var buffer = new byte[SocketPump.BufferBytes];
-        try
-        {
-            int read;
-            while ((read = await stdin.ReadAsync(buffer, ct)) > 0)
-            {
-                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, ct);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
-        {
-            // The portal closed the console; the receiving side says why.
-        }
     }
 
     /// <summary>Each local connection is one more watcher of the console, typing as the caller; like a serial port, no scrollback.</summary>

@@ -78,7 +78,7 @@ public static class SandboxCommands
         var stdout = Console.OpenStandardOutput();
         int? exitCode = null;
         // Stdin is read until it ends or the process does; the session ends when the command does.
-        _ = Task.Run(() => SendInputAsync(socket, ct), CancellationToken.None);
+        _ = Task.Run(() => SocketPump.SendAsync(Console.OpenStandardInput(), socket, ct, closeAtEnd: false), CancellationToken.None);
         var end = await SocketPump.ReceiveAsync(socket, async data =>
         {
             await stdout.WriteAsync(data, ct);
@@ -94,24 +94,6 @@ public static class SandboxCommands
             return Task.CompletedTask;
         }, ct);
         return end.Status == WebSocketCloseStatus.NormalClosure ? exitCode ?? ExitCodes.Ok : TunnelCommands.Ended(parse, end);
-    }
-
-    private static async Task SendInputAsync(WebSocket socket, CancellationToken ct)
-    {
-        var stdin = Console.OpenStandardInput();
-        var buffer = new byte[SocketPump.BufferBytes];
-        try
-        {
-            int read;
-            while ((read = await stdin.ReadAsync(buffer, ct)) > 0)
-            {
-                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, ct);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The command ended first.
-        }
     }
 
     private static async Task SendResizeAsync(WebSocket socket, int columns, int rows)

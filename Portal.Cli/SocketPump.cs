@@ -55,8 +55,11 @@ public static class SocketPump
         }
     }
 
-    /// <summary>Sends what the stream gives until it ends, then says so with a close; returns the bytes sent.</summary>
-    public static async Task<long> SendAsync(Stream input, WebSocket socket, CancellationToken ct)
+    /// <summary>
+    /// Sends what the stream gives until it ends, then (with <paramref name="closeAtEnd"/>) says so with a close, so
+    /// a tunnel passes the end on; returns the bytes sent.
+    /// </summary>
+    public static async Task<long> SendAsync(Stream input, WebSocket socket, CancellationToken ct, bool closeAtEnd = true)
     {
         var buffer = new byte[BufferBytes];
         long sent = 0;
@@ -69,12 +72,12 @@ public static class SocketPump
                 sent += read;
             }
 
-            if (socket.State == WebSocketState.Open)
+            if (closeAtEnd && socket.State == WebSocketState.Open)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "end of input", ct);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The portal closed first; the receiving side says why.
         }

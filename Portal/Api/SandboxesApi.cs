@@ -196,15 +196,10 @@ public static class SandboxesApi
     private static async Task<IResult> CopyInAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAsync(context.User.ToActor(), name, sandboxes, ct);
+        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
-        }
-
-        if (SandboxFiles.PathProblem(path) is { } pathProblem)
-        {
-            return TypedResults.Problem(detail: pathProblem, statusCode: StatusCodes.Status400BadRequest);
         }
 
         try
@@ -221,15 +216,10 @@ public static class SandboxesApi
     private static async Task<IResult> CopyOutAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAsync(context.User.ToActor(), name, sandboxes, ct);
+        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
-        }
-
-        if (SandboxFiles.PathProblem(path) is { } pathProblem)
-        {
-            return TypedResults.Problem(detail: pathProblem, statusCode: StatusCodes.Status400BadRequest);
         }
 
         try
@@ -241,6 +231,15 @@ public static class SandboxesApi
             return TypedResults.Problem(detail: $"Copy from {path} refused: {ex.Message}",
                 statusCode: ex is ContainerEngineUnavailableException ? StatusCodes.Status502BadGateway : StatusCodes.Status404NotFound);
         }
+    }
+
+    /// <summary>As <see cref="UsableAsync"/>, and the path in the sandbox must be one (400).</summary>
+    private static async Task<(SandboxView? Sandbox, ProblemHttpResult? Problem)> UsableAtAsync(Actor actor, string board, string? path, SandboxService sandboxes, CancellationToken ct)
+    {
+        var usable = await UsableAsync(actor, board, sandboxes, ct);
+        return usable.Problem is null && SandboxFiles.PathProblem(path) is { } pathProblem
+            ? (null, TypedResults.Problem(detail: pathProblem, statusCode: StatusCodes.Status400BadRequest))
+            : usable;
     }
 
     /// <summary>The board's READY sandbox if the actor may use it, else the problem: 404 none, 403 not theirs to use, 409 not READY.</summary>
