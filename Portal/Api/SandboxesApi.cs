@@ -262,7 +262,7 @@ public static class SandboxesApi
 
     /// <summary>The board's newest sandbox if it is the actor's (or the actor is an admin).</summary>
     private static async Task<SandboxView?> MineAsync(Actor actor, string board, SandboxService sandboxes, CancellationToken ct) =>
-        await sandboxes.LatestForBoardAsync(board, ct) is { } latest && (latest.UserId == actor.UserId || actor.IsAdmin) ? latest : null;
+        await sandboxes.LatestForBoardAsync(board, ct) is { } latest && actor.IsHolderOrAdmin(latest.UserId) ? latest : null;
 
     private static ProblemHttpResult NoSandbox(string board) =>
         TypedResults.Problem(detail: $"You have no sandbox on board {board}.", statusCode: StatusCodes.Status404NotFound);
