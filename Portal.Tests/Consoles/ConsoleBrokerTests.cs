@@ -165,7 +165,8 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         await board.WriteAsync("before "u8.ToArray());
         await watcher.WaitForAsync("before ");
 
-        await _broker.LendDeviceAsync("lent-board", "sandbox portal-sandbox-7");
+        var loan = _broker.Lend("lent-board", "sandbox portal-sandbox-7");
+        await loan.Closed;
 
         await watcher.WaitForAsync($"[console lent to sandbox portal-sandbox-7: {line.Device} is in use there]");
         // A serial port is opened exclusively: the borrower's open succeeds only because the console let go.
@@ -176,7 +177,7 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
             await PtyPair.ReadUntilAsync(board, "from the borrower");
         }
 
-        _broker.ReturnDevice("lent-board");
+        loan.Dispose();
         await watcher.WaitForAsync($"[console back: {line.Device}]");
         await board.WriteAsync("after "u8.ToArray());
         await watcher.WaitForAsync("after ");

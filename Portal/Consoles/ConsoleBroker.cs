@@ -14,7 +14,7 @@ public sealed class ConsoleBroker(
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, string> _lentOut = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, DeviceLoan> _lentOut = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ConsoleBroker>();
 
     /// <summary>Whether the board has a console at all.</summary>
@@ -36,9 +36,10 @@ public sealed class ConsoleBroker(
                 }
 
                 session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget);
-                if (_lentOut.TryGetValue(board, out var borrower))
+                if (_lentOut.TryGetValue(board, out var loan))
                 {
-                    _ = session.LendAsync(borrower);
+                    // A new session has no device open yet: it starts lent, nothing to wait for.
+                    session.Lend(loan.Borrower);
                 }
 
                 _sessions[board] = session;
@@ -49,32 +50,29 @@ public sealed class ConsoleBroker(
     }
 
     /// <summary>
-    /// Closes the board's console and keeps it closed until <see cref="ReturnDevice"/>: a serial device is opened
-    /// exclusively, so a sandbox that is handed the device can only open it while the portal does not.
+    /// Lends the board's device to <paramref name="borrower"/>: the console closes it and keeps it closed until the
+    /// loan is disposed. A newer loan of the same board replaces an older one (whose disposal then does nothing).
     /// Watchers stay attached and are told where the console went.
     /// </summary>
-    public async Task LendDeviceAsync(string board, string borrower)
+    public DeviceLoan Lend(string board, string borrower)
     {
-        ConsoleSession? session;
         lock (_gate)
         {
-            _lentOut[board] = borrower;
-            session = _sessions.GetValueOrDefault(board);
-        }
-
-        if (session is not null)
-        {
-            await session.LendAsync(borrower).WaitAsync(TimeSpan.FromSeconds(10));
+            var closed = _sessions.GetValueOrDefault(board)?.Lend(borrower) ?? Task.CompletedTask;
+            var loan = new DeviceLoan(board, borrower, closed, Return);
+            _lentOut[board] = loan;
+            return loan;
         }
     }
 
-    public void ReturnDevice(string board)
+    private void Return(DeviceLoan loan)
     {
         lock (_gate)
         {
-            if (_lentOut.Remove(board) && _sessions.TryGetValue(board, out var session))
+            if (_lentOut.TryGetValue(loan.Board, out var current) && current == loan)
             {
-                session.Return();
+                _lentOut.Remove(loan.Board);
+                _sessions.GetValueOrDefault(loan.Board)?.Return();
             }
         }
     }

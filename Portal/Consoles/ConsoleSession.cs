@@ -78,10 +78,10 @@ internal sealed class ConsoleSession
     }
 
     /// <summary>
-    /// Closes the console until <see cref="Return"/>, saying in the terminal who has the device; completes once the
-    /// device is closed.
+    /// Closes the console until <see cref="Return"/>, saying in the terminal who has the device; the task returned
+    /// completes once the device is closed.
     /// </summary>
-    public Task LendAsync(string borrower)
+    public Task Lend(string borrower)
     {
         CancellationTokenSource connection;
         Task closed;

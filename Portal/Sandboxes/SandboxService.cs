@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -37,7 +38,13 @@ public sealed class SandboxService(
     /// <summary>A sandbox still INIT after this was being launched by a portal that died.</summary>
     private static readonly TimeSpan LaunchTimeout = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long a launch waits for the board's console to close the serial device before the sandbox fails.</summary>
+    private static readonly TimeSpan LendTimeout = TimeSpan.FromSeconds(10);
+
     private const string Removed = "container was removed outside the portal";
+
+    // The device loans of live sandboxes, from launch (or, after a restart, reconciliation) until the sandbox ends.
+    private readonly ConcurrentDictionary<int, DeviceLoan> _loans = new();
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -145,7 +152,19 @@ public sealed class SandboxService(
         var device = SerialDeviceOf(board.Name);
         if (device is not null)
         {
-            await consoles.LendDeviceAsync(board.Name, $"sandbox {ContainerName(sandbox.Id)}");
+            var loan = _loans.GetOrAdd(sandbox.Id, id => consoles.Lend(board.Name, $"sandbox {ContainerName(id)}"));
+            try
+            {
+                await loan.Closed.WaitAsync(LendTimeout, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+                var reason = $"the console of {board.Name} did not let go of {device} within {LendTimeout.TotalSeconds:0} s";
+                logger.LogWarning("Sandbox {Sandbox} of {Board} failed: {Reason}", sandbox.Id, board.Name, reason);
+                await EndAsync(sandbox.Id, failedBecause: reason, logs: null);
+                var failed = await PublishAsync(sandbox.Id);
+                return new SandboxOutcome(failed, reason);
+            }
         }
 
         var spec = new SandboxContainerSpec(
@@ -169,13 +188,7 @@ public sealed class SandboxService(
             // Not the page's token: a launch begun is finished (or undone) even if the tab goes away.
             var container = await engine.RunAsync(spec, CancellationToken.None);
             var passthrough = Describe(container, settings.ContainerDevicePath);
-            var now = Now;
-            var ready = await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.Status == SandboxStatus.Init)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(s => s.Status, SandboxStatus.Ready)
-                    .SetProperty(s => s.ContainerId, container.Id)
-                    .SetProperty(s => s.Passthrough, passthrough)
-                    .SetProperty(s => s.ReadyAt, now), CancellationToken.None);
+            var ready = await db.Sandboxes.ReadyAsync(sandbox.Id, container.Id, passthrough, Now, CancellationToken.None);
             if (ready == 0)
             {
                 // The reservation ended while the container started; its teardown may have missed the container.
@@ -190,7 +203,7 @@ public sealed class SandboxService(
         catch (ContainerEngineException ex)
         {
             logger.LogWarning("Sandbox {Sandbox} of {Board} failed to start from {Image}: {Reason}", sandbox.Id, board.Name, chosen.Image, ex.Message);
-            await EndAsync(sandbox.Id, [SandboxStatus.Init], SandboxStatus.Failed, ex.Message, logs: null);
+            await EndAsync(sandbox.Id, failedBecause: ex.Message, logs: null);
         }
 
         var view = await PublishAsync(sandbox.Id);
@@ -343,7 +356,7 @@ public sealed class SandboxService(
             else if (SerialDeviceOf(sandbox.Board) is not null)
             {
                 // After a restart the console must again keep off the device the sandbox holds.
-                await consoles.LendDeviceAsync(sandbox.Board, $"sandbox {ContainerName(sandbox.Id)}");
+                _loans.GetOrAdd(sandbox.Id, id => consoles.Lend(sandbox.Board, $"sandbox {ContainerName(id)}"));
             }
         }
 
@@ -383,9 +396,7 @@ public sealed class SandboxService(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            var moved = await db.Sandboxes.Where(s => s.Id == sandboxId && (s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready))
-                .ExecuteUpdateAsync(set => set.SetProperty(s => s.Status, SandboxStatus.Terminating), cancellationToken);
-            if (moved == 0)
+            if (await db.Sandboxes.BeginTerminationAsync(sandboxId, cancellationToken) == 0)
             {
                 return;
             }
@@ -402,7 +413,7 @@ public sealed class SandboxService(
         try
         {
             var logs = await RemoveContainerAsync(sandboxId, options.CurrentValue.StopGrace, cancellationToken);
-            await EndAsync(sandboxId, [SandboxStatus.Terminating], SandboxStatus.Terminated, reason: null, logs);
+            await EndAsync(sandboxId, failedBecause: null, logs);
         }
         catch (ContainerEngineException ex)
         {
@@ -434,7 +445,7 @@ public sealed class SandboxService(
             logger.LogWarning("Container of failed sandbox {Sandbox} not removed yet: {Reason}", sandboxId, ex.Message);
         }
 
-        if (await EndAsync(sandboxId, [SandboxStatus.Init, SandboxStatus.Ready], SandboxStatus.Failed, reason, logs))
+        if (await EndAsync(sandboxId, failedBecause: reason, logs))
         {
             logger.LogWarning("Sandbox {Sandbox} failed: {Reason}", sandboxId, reason);
             await PublishAsync(sandboxId);
@@ -454,21 +465,20 @@ public sealed class SandboxService(
         return logs;
     }
 
-    /// <summary>Moves the sandbox from one of <paramref name="from"/> to an end state; false when it had already left them.</summary>
-    private async Task<bool> EndAsync(int sandboxId, SandboxStatus[] from, SandboxStatus to, string? reason, string? logs)
+    /// <summary>
+    /// Ends the sandbox as TERMINATED (from TERMINATING), or as FAILED (from INIT or READY) when it
+    /// <paramref name="failedBecause"/>, and gives the board's device back to its console; false when it had already
+    /// left those statuses.
+    /// </summary>
+    private async Task<bool> EndAsync(int sandboxId, string? failedBecause, string? logs)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var now = Now;
-        var ended = await db.Sandboxes.Where(s => s.Id == sandboxId && from.Contains(s.Status))
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(s => s.Status, to)
-                .SetProperty(s => s.ActiveReservationId, (int?)null)
-                .SetProperty(s => s.Reason, reason)
-                .SetProperty(s => s.Logs, s => logs ?? s.Logs)
-                .SetProperty(s => s.EndedAt, now), CancellationToken.None) > 0;
-        if (ended && await GetAsync(sandboxId, CancellationToken.None) is { } sandbox)
+        var ended = (failedBecause is null
+            ? await db.Sandboxes.TerminatedAsync(sandboxId, logs, Now, CancellationToken.None)
+            : await db.Sandboxes.FailAsync(sandboxId, failedBecause, logs, Now, CancellationToken.None)) > 0;
+        if (ended && _loans.TryRemove(sandboxId, out var loan))
         {
-            consoles.ReturnDevice(sandbox.Board);
+            loan.Dispose();
         }
 
         return ended;
