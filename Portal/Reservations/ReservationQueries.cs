@@ -73,7 +73,7 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
             .SingleOrDefaultAsync(cancellationToken);
     }
 
-    private static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
+    internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
         query.AsNoTracking().Select(r => new ReservationView(
             r.Id, r.Board.Name, r.Board.Class.Name, r.UserId, r.User.Email ?? r.UserId, r.State,
             r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput));

@@ -15,6 +15,7 @@ public static class ReservationServiceCollectionExtensions
         services.AddSingleton<ReservationQueue>();
         services.AddSingleton<LifecycleJobs>();
         services.AddHostedService<LifecycleWorker>();
+        services.AddSingleton<ReservationAdminQuery>();
         services.AddHostedService<ReservationClock>();
         return services;
     }
