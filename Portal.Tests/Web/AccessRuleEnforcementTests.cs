@@ -47,6 +47,9 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
         ["GET /api/v1/boards/{name}/console"] = ("ConsoleRead", (c, _) => WebSocketAsync(c, "/api/v1/boards/pine-02/console")),
         ["GET /api/v1/boards/{name}/tunnels/{port:int}"] = ("holder, forbidden", (c, _) => WebSocketAsync(c, $"/api/v1/boards/pine-02/tunnels/{_tunnelPort}")),
+        ["GET /api/v1/account/ssh-keys"] = ("token", (c, _) => c.GetAsync("/api/v1/account/ssh-keys")),
+        ["POST /api/v1/account/ssh-keys"] = ("token", (c, _) => c.PostAsJsonAsync("/api/v1/account/ssh-keys", new AddSshKeyRequest(_sshKeys.Dequeue()))),
+        ["DELETE /api/v1/account/ssh-keys/{id:int}"] = ("holder", (c, _) => DeleteNewKeyAsync(c)),
         ["GET /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.GetAsync("/api/v1/boards/pine-02/sandbox"))),
         ["POST /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/sandbox", new LaunchSandboxRequest(null))),
         ["DELETE /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.DeleteAsync("/api/v1/boards/pine-02/sandbox"))),
@@ -84,6 +87,35 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         }
 
         return tar.ToArray();
+    }
+
+    /// <summary>Public keys for the key routes, one per call (a key is added once per account).</summary>
+    private readonly Queue<string> _sshKeys = new(Enumerable.Range(0, 8).Select(_ => NewPublicKey()));
+
+    /// <summary>The allowed user adds a key and removes it; another user's removal of it is refused.</summary>
+    private async Task<HttpResponseMessage> DeleteNewKeyAsync(HttpClient client)
+    {
+        if (client == _allowed)
+        {
+            var added = await _allowed.PostAsJsonAsync("/api/v1/account/ssh-keys", new AddSshKeyRequest(_sshKeys.Dequeue()));
+            _lastKey = (await added.Content.ReadFromJsonAsync<SshKeyView>())!.Id;
+        }
+
+        return await client.DeleteAsync($"/api/v1/account/ssh-keys/{_lastKey}");
+    }
+
+    private int _lastKey;
+
+    /// <summary>An ed25519 public key line (any 32 bytes make a well-formed one).</summary>
+    private static string NewPublicKey()
+    {
+        var type = "ssh-ed25519"u8.ToArray();
+        var blob = new byte[4 + type.Length + 4 + 32];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(blob, type.Length);
+        type.CopyTo(blob, 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(blob.AsSpan(4 + type.Length), 32);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(blob.AsSpan(8 + type.Length));
+        return $"ssh-ed25519 {Convert.ToBase64String(blob)} access-test";
     }
 
     /// <summary>pine-02 offers a tunnel to this port, where nothing listens: the upgrade is what is checked here.</summary>
@@ -179,7 +211,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             {
                 "token" => HttpStatusCode.Unauthorized,
                 "Instantiate" or "ConsoleRead" or "holder, forbidden" => HttpStatusCode.Forbidden,
-                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
+                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) || route.Contains("/ssh-keys/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
                 _ => HttpStatusCode.Forbidden,
             };
             Assert.True(expected == refused.StatusCode, $"{route}: expected {expected}, got {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
