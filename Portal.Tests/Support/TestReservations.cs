@@ -52,7 +52,7 @@ public sealed class TestReservations : IDisposable
         Lifecycle = new ReservationLifecycle(
             Database,
             options,
-            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), NullLogger<SetupScriptRunner>.Instance),
+            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), new SshKeyService(Database, Clock, NullLogger<SshKeyService>.Instance), NullLogger<SetupScriptRunner>.Instance),
             access,
             audit,
             Queries,
