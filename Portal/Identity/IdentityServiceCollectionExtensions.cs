@@ -38,6 +38,7 @@ public static class IdentityServiceCollectionExtensions
 
         services.AddHostedService<IdentitySeeder>();
         services.AddSingleton<UserAdminService>();
+        services.AddSingleton<SshKeyService>();
         return services;
     }
 }
