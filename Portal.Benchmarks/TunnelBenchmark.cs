@@ -35,7 +35,6 @@ internal sealed class TunnelBenchmark(int megabytes, int runs)
         }
 
         var directory = Directory.CreateTempSubdirectory("portal-tunnel-bench-").FullName;
-        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         using var sshd = await Sshd.StartAsync(directory);
         try
         {
