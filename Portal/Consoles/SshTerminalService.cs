@@ -35,6 +35,9 @@ public sealed class SshTerminalService(
 
     public bool HasSsh(string board) => lab.CurrentValue.FindBoard(board)?.Ssh is not null;
 
+    /// <summary>Where SSH to the board goes, as host:port (e.g. 10.0.0.21:22); null for a board without SSH.</summary>
+    public string? EndpointOf(string board) => lab.CurrentValue.FindBoard(board)?.Ssh is { } ssh ? $"{ssh.Host}:{ssh.Port}" : null;
+
     /// <summary>Null when the actor may open SSH on the board, else why not.</summary>
     public async Task<string?> RefusalAsync(Actor actor, string board, CancellationToken cancellationToken) =>
         await consoleAccess.DecideAsync(actor, board, cancellationToken) switch
