@@ -15,10 +15,11 @@ public sealed record DriverRegistration(
     Type Implementation,
     IReadOnlyList<string> RequiredSettings,
     IReadOnlyList<string> SecretSettings,
-    Func<DriverSpec, IEnumerable<DriverSettingError>> ValidateSettings)
+    Func<DriverSpec, IEnumerable<DriverSettingError>> ValidateSettings,
+    Func<DriverSpec, IServiceProvider, string?> CheckHost)
 {
     public static DriverRegistration For<TDriver>(DriverKind kind) where TDriver : IDriver =>
-        new(kind, TDriver.Name, typeof(TDriver), TDriver.RequiredSettings, TDriver.SecretSettings, TDriver.ValidateSettings);
+        new(kind, TDriver.Name, typeof(TDriver), TDriver.RequiredSettings, TDriver.SecretSettings, TDriver.ValidateSettings, TDriver.CheckHost);
 }
 
 /// <summary>Validates driver config entries and creates drivers from them, by the config's <c>Driver</c> name.</summary>
@@ -48,6 +49,10 @@ public sealed class DriverFactory(IServiceProvider services, IEnumerable<DriverR
             .Select(key => new DriverSettingError(key, $"required for driver {registration.Name}"));
         return [.. missing, .. registration.ValidateSettings(spec)];
     }
+
+    /// <summary>Why a valid driver entry cannot work on this host now (see <see cref="IDriver.CheckHost"/>), or null.</summary>
+    public string? Unavailable(DriverKind kind, DriverSpec spec) =>
+        _byName.TryGetValue((kind, spec.Driver.ToLowerInvariant()), out var registration) ? registration.CheckHost(spec, services) : null;
 
     /// <summary>The settings that may be shown to users: secrets are left out.</summary>
     public IReadOnlyDictionary<string, string?> PublicSettings(DriverKind kind, DriverSpec spec)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Hardware.Command;
 using Portal.Hardware.Consoles;
+using Portal.Hardware.Qemu;
 using Portal.Hardware.Simulated;
 using Portal.Hardware.Snmp;
 
@@ -15,13 +16,18 @@ public static class HardwareServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SimulatedLab>();
         services.TryAddSingleton<DriverFactory>();
+        services.AddOptions<QemuLabOptions>();
+        services.TryAddSingleton<QemuLab>();
+        services.AddHostedService<QemuLeftoverSweep>();
 
         services.AddPowerDriver<SimulatedPowerDriver>();
         services.AddPowerDriver<CommandPowerDriver>();
         services.AddPowerDriver<SnmpPowerDriver>();
+        services.AddPowerDriver<QemuPowerDriver>();
         services.AddConsoleDriver<SimulatedConsole>();
         services.AddConsoleDriver<SerialConsole>();
         services.AddConsoleDriver<TcpConsole>();
+        services.AddConsoleDriver<QemuConsole>();
         return services;
     }
 

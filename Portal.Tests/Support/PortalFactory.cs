@@ -61,6 +61,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
+        builder.UseSetting("Lab:Qemu:StateDirectory", Path.Combine(DataDirectory, "qemu"));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

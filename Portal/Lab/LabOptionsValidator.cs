@@ -137,4 +137,9 @@ internal static class LabDriverSpecs
 
     /// <summary>The board's console driver spec, or null when the board has no console.</summary>
     public static DriverSpec? ConsoleOf(BoardOptions board) => board.Console.Count == 0 ? null : From(board.Console);
+
+    /// <summary>Why the board's drivers cannot work on this host now (a missing program or file), or null: such a board is offline.</summary>
+    public static string? Unavailable(DriverFactory drivers, BoardOptions board) =>
+        (PowerOf(board) is { } power ? drivers.Unavailable(DriverKind.Power, power) : null)
+        ?? (ConsoleOf(board) is { } console ? drivers.Unavailable(DriverKind.Console, console) : null);
 }

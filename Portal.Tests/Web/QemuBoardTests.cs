@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Portal.Consoles;
+using Portal.Events;
+using Portal.Hardware;
+using Portal.Hardware.Qemu;
+using Portal.Lab;
+using Portal.Reservations;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>The shipped demo lab's QEMU boards through the whole portal: offline with a reason, power, console, a crash, leftovers.</summary>
+public sealed class QemuBoardTests
+{
+    private static readonly TimeSpan BootBound = TimeSpan.FromSeconds(60);
+
+    [QemuFact]
+    public async Task ABoardWhoseKernelIsMissingIsOfflineWithOneSentenceAndTheRestOfTheLabWorks()
+    {
+        await using var portal = await StartAsync();
+        var catalog = portal.Services.GetRequiredService<LabCatalog>();
+
+        var missing = (await catalog.GetBoardAsync("qemu-02", CancellationToken.None))!;
+        Assert.Equal(BoardState.Offline, missing.Board.State);
+        Assert.Equal("kernel /nonexistent/vmlinuz not found", missing.OfflineReason);
+        var power = await portal.Services.GetRequiredService<PowerService>().GetStateAsync("qemu-02", CancellationToken.None);
+        Assert.Equal("kernel /nonexistent/vmlinuz not found", power.Error);
+
+        Assert.Equal(BoardState.Free, (await catalog.GetBoardAsync("qemu-01", CancellationToken.None))!.Board.State);
+        Assert.Equal(BoardState.Free, (await catalog.GetBoardAsync("pine-01", CancellationToken.None))!.Board.State);
+    }
+
+    [QemuFact]
+    public async Task TheHolderPowersTheBoardOnWatchesItBootAndACrashShowsOffWithTheReasonLive()
+    {
+        var image = await QemuImage.GetAsync();
+        await using var portal = await StartAsync();
+        var holder = await portal.CreateUserAsync("qemu-holder@lab.test", "Qemu-Pass-1");
+        await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "qemu-01", null, CancellationToken.None);
+        var screen = new OutputCollector();
+        await using var watcher = portal.Services.GetRequiredService<ConsoleBroker>().Watch("qemu-01", data => screen.Deliver(data, acknowledge: true))!;
+        screen.Watcher = watcher;
+        var power = portal.Services.GetRequiredService<PowerService>();
+
+        var on = await power.SwitchAsync(holder, "qemu-01", PowerAction.On, CancellationToken.None);
+        Assert.Equal((PowerState.On, null), (on.State, on.Error));
+        await screen.WaitForAsync(image.Marker, BootBound);
+
+        var announced = new TaskCompletionSource<PowerChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = portal.Services.GetRequiredService<LabEvents>().Subscribe(e =>
+        {
+            if (e is PowerChanged { Board: "qemu-01" } changed)
+            {
+                announced.TrySetResult(changed);
+            }
+
+            return Task.CompletedTask;
+        });
+        var pidFile = Path.Combine(portal.DataDirectory, "qemu", "qemu-01", "qemu.pid");
+        using (var qemu = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            qemu.Kill();
+        }
+
+        Assert.Equal("Off", (await announced.Task.WaitAsync(TimeSpan.FromSeconds(30))).State);
+        var after = await power.GetStateAsync("qemu-01", CancellationToken.None);
+        Assert.Equal((PowerState.Off, "qemu-system-x86_64 for qemu-01 was killed (signal 9)"), (after.State, after.Error));
+    }
+
+    [QemuFact]
+    public async Task AQemuLeftRunningByAKilledPortalIsGoneOnceThePortalStartsAgain()
+    {
+        var image = await QemuImage.GetAsync();
+        var state = Directory.CreateTempSubdirectory("portal-qemu-left-").FullName;
+        try
+        {
+            // What a portal killed with SIGKILL leaves: a running QEMU and its pid file in the state folder.
+            var left = new QemuLab(Options.Create(new QemuLabOptions { StateDirectory = state }), TimeProvider.System, NullLoggerFactory.Instance);
+            var machine = left.Machine("qemu-01");
+            await machine.StartAsync(left.Settings(new DriverSpec("qemu", new Dictionary<string, string?> { ["Kernel"] = image.Kernel, ["Initrd"] = image.Initrd })), CancellationToken.None);
+            var pid = int.Parse(File.ReadAllText(machine.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+            await using var portal = await StartAsync(state);
+
+            Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Length > 0, $"QEMU {pid} still runs");
+            await left.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    /// <summary>The shipped lab, with qemu-01 booting the test image and qemu-02 pointing at a kernel that is not there.</summary>
+    private static async Task<PortalFactory> StartAsync(string? stateDirectory = null)
+    {
+        var image = await QemuImage.GetAsync();
+        var portal = new PortalFactory()
+            .WithSetting("Lab:Boards:4:Power:Kernel", image.Kernel)
+            .WithSetting("Lab:Boards:4:Power:Initrd", image.Initrd)
+            .WithSetting("Lab:Boards:5:Power:Kernel", "/nonexistent/vmlinuz")
+            .WithSetting("Lab:Boards:5:Power:Initrd", null);
+        if (stateDirectory is not null)
+        {
+            portal.WithSetting("Lab:Qemu:StateDirectory", stateDirectory);
+        }
+
+        _ = portal.Server;
+        return portal;
+    }
+}
