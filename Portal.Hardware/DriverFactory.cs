@@ -6,6 +6,7 @@ public enum DriverKind
 {
     Power,
     Console,
+    Deploy,
 }
 
 /// <summary>One driver class known to the factory, with the static facts it declares through <see cref="IDriver"/>.</summary>
@@ -69,6 +70,8 @@ public sealed class DriverFactory(IServiceProvider services, IEnumerable<DriverR
     public IPowerDriver CreatePower(string boardName, DriverSpec spec) => Create<IPowerDriver>(DriverKind.Power, boardName, spec);
 
     public IConsole CreateConsole(string boardName, DriverSpec spec) => Create<IConsole>(DriverKind.Console, boardName, spec);
+
+    public IDeployDriver CreateDeploy(string boardName, DriverSpec spec) => Create<IDeployDriver>(DriverKind.Deploy, boardName, spec);
 
     private T Create<T>(DriverKind kind, string boardName, DriverSpec spec)
     {

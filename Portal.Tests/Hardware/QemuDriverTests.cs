@@ -36,6 +36,8 @@ public sealed class QemuDriverTests : IAsyncDisposable
         Assert.Equal(PowerState.On, await power.GetStateAsync(CancellationToken.None));
         Assert.Contains("Linux version", reader.Seen, StringComparison.Ordinal);
 
+        // Typed only once the shell is there: a shell that starts sets up the terminal and drops what was typed before.
+        await reader.WaitForAsync("~ # ", reader.Seen.IndexOf(image.Marker, StringComparison.Ordinal), BootBound);
         await reader.TypeAsync("echo typed-$((40+2))\r");
         await reader.WaitForAsync("typed-42", BootBound);
 
@@ -58,7 +60,7 @@ public sealed class QemuDriverTests : IAsyncDisposable
         await using var stream = await console.OpenAsync(CancellationToken.None);
         var reader = new ConsoleReader(stream);
         await power.PowerOnAsync(CancellationToken.None);
-        await reader.WaitForAsync(image.Marker, BootBound);
+        await reader.WaitForAsync("~ # ", BootBound);
 
         // A break followed by a key is SysRq + that key for a Linux serial console; h prints the SysRq help.
         await ((IBreakableConsole)console).SendBreakAsync(stream, CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class QemuBoardTests
     [QemuFact]
     public async Task ABoardWhoseKernelIsMissingIsOfflineWithOneSentenceAndTheRestOfTheLabWorks()
     {
-        await using var portal = await StartAsync();
+        await using var portal = await QemuPortal.StartAsync();
         var catalog = portal.Services.GetRequiredService<LabCatalog>();
 
         var missing = (await catalog.GetBoardAsync("qemu-02", CancellationToken.None))!;
@@ -37,7 +37,7 @@ public sealed class QemuBoardTests
     public async Task TheHolderPowersTheBoardOnWatchesItBootAndACrashShowsOffWithTheReasonLive()
     {
         var image = await QemuImage.GetAsync();
-        await using var portal = await StartAsync();
+        await using var portal = await QemuPortal.StartAsync();
         var holder = await portal.CreateUserAsync("qemu-holder@lab.test", "Qemu-Pass-1");
         await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(holder, "qemu-01", null, CancellationToken.None);
         var screen = new OutputCollector();
@@ -83,7 +83,7 @@ public sealed class QemuBoardTests
             await machine.StartAsync(left.Settings(new DriverSpec("qemu", new Dictionary<string, string?> { ["Kernel"] = image.Kernel, ["Initrd"] = image.Initrd })), CancellationToken.None);
             var pid = int.Parse(File.ReadAllText(machine.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-            await using var portal = await StartAsync(state);
+            await using var portal = await QemuPortal.StartAsync(state);
 
             Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Length > 0, $"QEMU {pid} still runs");
             await left.DisposeAsync();
@@ -92,23 +92,5 @@ public sealed class QemuBoardTests
         {
             Directory.Delete(state, recursive: true);
         }
-    }
-
-    /// <summary>The shipped lab, with qemu-01 booting the test image and qemu-02 pointing at a kernel that is not there.</summary>
-    private static async Task<PortalFactory> StartAsync(string? stateDirectory = null)
-    {
-        var image = await QemuImage.GetAsync();
-        var portal = new PortalFactory()
-            .WithSetting("Lab:Boards:4:Power:Kernel", image.Kernel)
-            .WithSetting("Lab:Boards:4:Power:Initrd", image.Initrd)
-            .WithSetting("Lab:Boards:5:Power:Kernel", "/nonexistent/vmlinuz")
-            .WithSetting("Lab:Boards:5:Power:Initrd", null);
-        if (stateDirectory is not null)
-        {
-            portal.WithSetting("Lab:Qemu:StateDirectory", stateDirectory);
-        }
-
-        _ = portal.Server;
-        return portal;
     }
 }

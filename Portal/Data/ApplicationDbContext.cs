@@ -27,6 +27,10 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<SshHostKey> SshHostKeys => Set<SshHostKey>();
 
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
+
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

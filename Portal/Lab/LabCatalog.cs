@@ -35,7 +35,8 @@ public sealed record BoardDetails(
     DriverView? Console,
     string? NetworkInterface,
     string? SshEndpoint,
-    string? OfflineReason = null);
+    string? OfflineReason = null,
+    DriverView? Deploy = null);
 
 /// <summary>Read side of the lab for pages and the API: active boards from the database, drivers from the config.</summary>
 public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory, IOptionsMonitor<LabOptions> lab, DriverFactory drivers)
@@ -82,7 +83,8 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
             View(DriverKind.Console, configured is null ? null : LabDriverSpecs.ConsoleOf(configured)),
             configured?.Network?.Interface,
             configured?.Ssh is { Host: { } host } ssh ? $"{(ssh.User is null ? "" : ssh.User + "@")}{host}:{ssh.Port}" : null,
-            board.Condition == BoardCondition.Offline && configured is not null ? LabDriverSpecs.Unavailable(drivers, configured) : null);
+            board.Condition == BoardCondition.Offline && configured is not null ? LabDriverSpecs.Unavailable(drivers, configured) : null,
+            View(DriverKind.Deploy, configured is null ? null : LabDriverSpecs.DeployOf(configured)));
     }
 
     private DriverView? View(DriverKind kind, DriverSpec? spec) =>
