@@ -9,5 +9,6 @@ public interface IPowerLossReporter
     /// <summary>Why the board went off without being switched off, in one sentence; null after the next power-on.</summary>
     string? LastLoss { get; }
 
-    event Func<Task>? PowerLost;
+    /// <summary>Raised on the thread that noticed; handlers must not block.</summary>
+    event Action? PowerLost;
 }

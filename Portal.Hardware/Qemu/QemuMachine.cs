@@ -34,7 +34,7 @@ public sealed class QemuMachine(string board, string stateDirectory, TimeProvide
     private string ConsoleSocket => Path.Combine(StateDirectory, "console.sock");
 
     /// <summary>Raised when QEMU ended without the portal stopping it (a crash, a kill from outside, a guest power-off).</summary>
-    public event Func<Task>? PowerLost;
+    public event Action? PowerLost;
 
     /// <summary>Why the machine is off when nobody switched it off, in one sentence; cleared by the next start.</summary>
     public string? LastLoss => Volatile.Read(ref _lastLoss);
@@ -413,13 +413,7 @@ public sealed class QemuMachine(string board, string stateDirectory, TimeProvide
         };
         Volatile.Write(ref _lastLoss, reason);
         logger.LogWarning("QEMU of {Board} ended outside the portal: {Reason}", Board, reason);
-        if (PowerLost is { } handlers)
-        {
-            foreach (var handler in handlers.GetInvocationList().Cast<Func<Task>>())
-            {
-                await handler();
-            }
-        }
+        PowerLost?.Invoke();
     }
 
     private static void Kill(Process process)

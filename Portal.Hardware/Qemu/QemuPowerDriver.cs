@@ -23,7 +23,7 @@ public sealed class QemuPowerDriver(BoardDriverContext context, QemuLab lab) : I
 
     public string? LastLoss => _machine.LastLoss;
 
-    public event Func<Task>? PowerLost
+    public event Action? PowerLost
     {
         add => _machine.PowerLost += value;
         remove => _machine.PowerLost -= value;

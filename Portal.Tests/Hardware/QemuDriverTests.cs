@@ -75,11 +75,7 @@ public sealed class QemuDriverTests : IAsyncDisposable
         var (power, _) = Board("vm-kill", image);
         var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reporter = (IPowerLossReporter)power;
-        reporter.PowerLost += () =>
-        {
-            lost.TrySetResult();
-            return Task.CompletedTask;
-        };
+        reporter.PowerLost += () => lost.TrySetResult();
         await power.PowerOnAsync(CancellationToken.None);
 
         using (var qemu = Process.GetProcessById(PidOf("vm-kill")))

@@ -130,7 +130,7 @@ public sealed class PowerService(
     {
         if (driver is IPowerLossReporter reporter)
         {
-            reporter.PowerLost += () => events.PublishAsync(new PowerChanged(board, PowerState.Off.ToString()));
+            reporter.PowerLost += () => events.Publish(new PowerChanged(board, PowerState.Off));
         }
 
         return driver;
