@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
 packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server docker.io cgroupfs-mount busybox-static
-  qemu-system-x86 qemu-utils cpio)
+  qemu-system-x86 qemu-utils cpio tftpd-hpa tftp-hpa)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

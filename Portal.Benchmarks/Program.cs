@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["reservations"] = (ReservationBenchmark.Usage, ReservationBenchmark.RunAsync),
     ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
+    ["boot"] = (BootBenchmark.Usage, BootBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

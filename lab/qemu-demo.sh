@@ -48,6 +48,10 @@ cat >"$root/init" <<INIT
 echo
 echo "Portal demo board: Linux \$(uname -r), busybox $("$busybox" | head -n1 | cut -d' ' -f2)"
 ${marker:+echo "$marker"}
+# portal.marker=X on the kernel command line prints "marker X": a deploy can tell one boot from the next.
+for word in \$(cat /proc/cmdline); do
+  case "\$word" in portal.marker=*) echo "marker \${word#portal.marker=}" ;; esac
+done
 export HOME=/root PS1='~ # '
 cd /root
 # A shell on the serial line, with job control; started again when it exits, as getty would.

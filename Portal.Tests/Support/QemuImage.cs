@@ -60,3 +60,10 @@ public sealed class QemuFactAttribute : FactAttribute
 {
     public QemuFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(QemuImage.Available, QemuSettings.DefaultBinary);
 }
+
+/// <summary>A browser test of a QEMU board: needs QEMU and Debian's Chromium.</summary>
+public sealed class QemuChromiumFactAttribute : FactAttribute
+{
+    public QemuChromiumFactAttribute() =>
+        Skip = IntegrationRequirement.SkipReasonUnless(QemuImage.Available && File.Exists(BrowserFixture.ChromiumPath), $"{QemuSettings.DefaultBinary} or {BrowserFixture.ChromiumPath}");
+}

@@ -13,6 +13,7 @@ public sealed partial class DeployPanel
     private readonly List<string> _output = [];
     private IReadOnlyList<string>? _slots;
     private IReadOnlyList<ArtifactView> _artifacts = [];
+    private IReadOnlyList<DeploymentView> _history = [];
     private string? _refusal;
     private string? _append;
     private string? _error;
@@ -45,7 +46,11 @@ public sealed partial class DeployPanel
         _artifacts = _refusal is not null
             ? []
             : (await Store.ListAsync(CancellationToken.None)).Where(a => a.UploaderId == Viewer.UserId || Viewer.IsAdmin).ToList();
+        await LoadHistoryAsync();
     }
+
+    private async Task LoadHistoryAsync() =>
+        _history = _refusal is null && Board.Holder is { } holder ? await Deploys.ListAsync(holder.ReservationId, null, CancellationToken.None) : [];
 
     // Deploy & boot ends on the console page, which replays the boot from the console's scrollback and goes on live.
     private async Task DeployAsync(bool boot)
@@ -80,6 +85,7 @@ public sealed partial class DeployPanel
 
         var result = await running;
         (_busy, _error) = (false, result.Error?.Message);
+        await LoadHistoryAsync();
         if (boot && result.Error is null)
         {
             Navigation.NavigateTo($"boards/{Uri.EscapeDataString(Board.Name)}/console");
