@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
-packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server openssh-client docker.io cgroupfs-mount busybox-static)
+packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server openssh-client docker.io cgroupfs-mount busybox-static
+  qemu-system-x86 qemu-utils cpio tftpd-hpa tftp-hpa)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -49,6 +50,13 @@ if ! docker image inspect portal-sandbox:test >/dev/null 2>&1; then
   done
   tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/sh"]' - portal-sandbox:test >/dev/null
   rm -rf "$rootfs"
+fi
+
+# The demo lab's QEMU image (kernel from Debian's linux-image-cloud-amd64, busybox initramfs); the QEMU tests reuse
+# its kernel. apt-get download needs the package lists.
+if [ ! -s Portal/data/qemu-demo/vmlinuz ] || [ ! -s Portal/data/qemu-demo/initrd.img ]; then
+  apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || $sudo_cmd apt-get update -qq
+  lab/qemu-demo.sh
 fi
 
 export PORTAL_REQUIRE_INTEGRATION=1

@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
     ["tunnel"] = (TunnelBenchmark.Usage, TunnelBenchmark.RunAsync),
+    ["boot"] = (BootBenchmark.Usage, BootBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

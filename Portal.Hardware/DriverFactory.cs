@@ -6,6 +6,7 @@ public enum DriverKind
 {
     Power,
     Console,
+    Deploy,
 }
 
 /// <summary>One driver class known to the factory, with the static facts it declares through <see cref="IDriver"/>.</summary>
@@ -15,10 +16,11 @@ public sealed record DriverRegistration(
     Type Implementation,
     IReadOnlyList<string> RequiredSettings,
     IReadOnlyList<string> SecretSettings,
-    Func<DriverSpec, IEnumerable<DriverSettingError>> ValidateSettings)
+    Func<DriverSpec, IEnumerable<DriverSettingError>> ValidateSettings,
+    Func<DriverSpec, IServiceProvider, string?> CheckHost)
 {
     public static DriverRegistration For<TDriver>(DriverKind kind) where TDriver : IDriver =>
-        new(kind, TDriver.Name, typeof(TDriver), TDriver.RequiredSettings, TDriver.SecretSettings, TDriver.ValidateSettings);
+        new(kind, TDriver.Name, typeof(TDriver), TDriver.RequiredSettings, TDriver.SecretSettings, TDriver.ValidateSettings, TDriver.CheckHost);
 }
 
 /// <summary>Validates driver config entries and creates drivers from them, by the config's <c>Driver</c> name.</summary>
@@ -49,6 +51,10 @@ public sealed class DriverFactory(IServiceProvider services, IEnumerable<DriverR
         return [.. missing, .. registration.ValidateSettings(spec)];
     }
 
+    /// <summary>Why a valid driver entry cannot work on this host now (see <see cref="IDriver.CheckHost"/>), or null.</summary>
+    public string? Unavailable(DriverKind kind, DriverSpec spec) =>
+        _byName.TryGetValue((kind, spec.Driver.ToLowerInvariant()), out var registration) ? registration.CheckHost(spec, services) : null;
+
     /// <summary>The settings that may be shown to users: secrets are left out.</summary>
     public IReadOnlyDictionary<string, string?> PublicSettings(DriverKind kind, DriverSpec spec)
     {
@@ -64,6 +70,8 @@ public sealed class DriverFactory(IServiceProvider services, IEnumerable<DriverR
     public IPowerDriver CreatePower(string boardName, DriverSpec spec) => Create<IPowerDriver>(DriverKind.Power, boardName, spec);
 
     public IConsole CreateConsole(string boardName, DriverSpec spec) => Create<IConsole>(DriverKind.Console, boardName, spec);
+
+    public IDeployDriver CreateDeploy(string boardName, DriverSpec spec) => Create<IDeployDriver>(DriverKind.Deploy, boardName, spec);
 
     private T Create<T>(DriverKind kind, string boardName, DriverSpec spec)
     {

@@ -17,6 +17,12 @@ public interface IDriver
 
     /// <summary>Checks the values of the settings (formats, ranges); yields (key, reason) pairs.</summary>
     static virtual IEnumerable<DriverSettingError> ValidateSettings(DriverSpec spec) => [];
+
+    /// <summary>
+    /// Why the driver cannot work on this host now (a missing program or file), in one sentence, or null. Unlike a
+    /// setting error this does not stop the portal: the board is shown offline with the sentence.
+    /// </summary>
+    static virtual string? CheckHost(DriverSpec spec, IServiceProvider services) => null;
 }
 
 public sealed record DriverSettingError(string Key, string Reason);

@@ -1,9 +1,11 @@
 using Portal.Access;
 using Portal.Api;
+using Portal.Artifacts;
 using Portal.Components;
 using Portal.Components.Account;
 using Portal.Consoles;
 using Portal.Data;
+using Portal.Deploys;
 using Portal.Identity;
 using Portal.Lab;
 using Portal.Reservations;
@@ -25,6 +27,8 @@ builder.Services.AddAccess();
 builder.Services.AddReservations();
 builder.Services.AddConsoles();
 builder.Services.AddSandboxes();
+builder.Services.AddArtifacts();
+builder.Services.AddDeploys();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
 
@@ -46,6 +50,9 @@ app.MapPortalApiDocs();
 app.MapPortalApi();
 app.MapConsoleLogs();
 app.MapSandboxLogs();
+app.MapArtifactsApi();
+app.MapArtifactDownloads();
+app.MapDeploysApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAdditionalIdentityEndpoints();
 

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Threading.Channels;
+using Portal.Hardware.Consoles;
 
 namespace Portal.Hardware.Simulated;
 
@@ -10,7 +10,6 @@ namespace Portal.Hardware.Simulated;
 public sealed class SimulatedBoard(string name, bool poweredAtStart, TimeProvider timeProvider)
 {
     private readonly Lock _gate = new();
-    private readonly List<Channel<byte[]>> _listeners = [];
     private readonly StringBuilder _line = new();
     private PowerState _state = poweredAtStart ? PowerState.On : PowerState.Off;
 
@@ -60,26 +59,8 @@ public sealed class SimulatedBoard(string name, bool poweredAtStart, TimeProvide
         PowerOn();
     }
 
-    /// <summary>Attaches a listener to the serial line; its channel receives every byte the board prints from now on.</summary>
-    internal ChannelReader<byte[]> Attach(out Action detach)
-    {
-        var channel = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_gate)
-        {
-            _listeners.Add(channel);
-        }
-
-        detach = () =>
-        {
-            lock (_gate)
-            {
-                _listeners.Remove(channel);
-            }
-
-            channel.Writer.TryComplete();
-        };
-        return channel.Reader;
-    }
+    /// <summary>The board's serial line: what it prints goes to whoever listens at that moment.</summary>
+    internal SerialLine Line { get; } = new();
 
     /// <summary>A break on the serial line: the shell says so and drops the half-typed line, so a watcher can see it arrived.</summary>
     internal void Break()
@@ -192,10 +173,6 @@ public sealed class SimulatedBoard(string name, bool poweredAtStart, TimeProvide
             return;
         }
 
-        var bytes = Encoding.ASCII.GetBytes(text);
-        foreach (var listener in _listeners)
-        {
-            listener.Writer.TryWrite(bytes);
-        }
+        Line.Print(Encoding.ASCII.GetBytes(text));
     }
 }

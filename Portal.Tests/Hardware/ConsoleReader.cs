@@ -21,11 +21,14 @@ internal sealed class ConsoleReader(Func<Memory<byte>, CancellationToken, ValueT
     public string Seen => _seen.ToString();
 
     /// <summary>Reads until the text has appeared; the bound only keeps a broken test from hanging.</summary>
-    public async Task<string> WaitForAsync(string text)
+    public async Task<string> WaitForAsync(string text, TimeSpan? within = null) => await WaitForAsync(text, 0, within);
+
+    /// <summary>Reads until the text has appeared at or after <paramref name="from"/> characters into what was seen.</summary>
+    public async Task<string> WaitForAsync(string text, int from, TimeSpan? within = null)
     {
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var bound = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(10));
         var buffer = new byte[4096];
-        while (!Seen.Contains(text, StringComparison.Ordinal))
+        while (Seen.IndexOf(text, from, StringComparison.Ordinal) < 0)
         {
             var count = await read(buffer, bound.Token);
             if (count == 0)

@@ -32,7 +32,7 @@ public sealed class LabOptionsValidatorTests : IDisposable
         "lab.json: Lab:Boards:0:Power:Off: required for driver command")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "telepathy" } } ] } }""",
-        "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, simulated, snmp")]
+        "lab.json: Lab:Boards:0:Power:Driver: unknown power driver 'telepathy'; known: command, qemu, simulated, snmp")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Power": { "Driver": "snmp", "Host": "10.0.0.5" } } ] } }""",
         "lab.json: Lab:Boards:0:Power:Port: required for driver snmp")]
@@ -44,7 +44,7 @@ public sealed class LabOptionsValidatorTests : IDisposable
         "lab.json: Lab:Boards:0:Power:Oid: required for model generic")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Baud": "115200" } } ] } }""",
-        "lab.json: Lab:Boards:0:Console:Driver: required; one of serial, simulated, tcp")]
+        "lab.json: Lab:Boards:0:Console:Driver: required; one of qemu, serial, simulated, tcp")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "tcp", "Host": "lab-host-2", "Port": "70000" } } ] } }""",
         "lab.json: Lab:Boards:0:Console:Port: '70000' is not a TCP port (1-65535)")]

@@ -76,7 +76,7 @@ public sealed class LabSynchronizerTests : IDisposable
     }
 
     private Task<LabSyncResult> SyncAsync(LabOptions lab) =>
-        new LabSynchronizer(_database, Options.Create(lab), _clock, NullLogger<LabSynchronizer>.Instance).SyncAsync(CancellationToken.None);
+        new LabSynchronizer(_database, Options.Create(lab), TestLab.Drivers(), _clock, NullLogger<LabSynchronizer>.Instance).SyncAsync(CancellationToken.None);
 
     private LabCatalog Catalog(LabOptions? lab = null) => TestLab.Catalog(_database, lab ?? new LabOptions());
 

@@ -67,9 +67,9 @@ public sealed class OutputCollector
         return Task.CompletedTask;
     }
 
-    public async Task WaitForAsync(string text)
+    public async Task WaitForAsync(string text, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
         while (true)
         {
             lock (_text)

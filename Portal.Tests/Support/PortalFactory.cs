@@ -69,6 +69,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
+        builder.UseSetting("Lab:Qemu:StateDirectory", Path.Combine(DataDirectory, "qemu"));
+        builder.UseSetting("Artifacts:Directory", Path.Combine(DataDirectory, "artifacts"));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

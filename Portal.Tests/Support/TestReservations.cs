@@ -85,7 +85,7 @@ public sealed class TestReservations : IDisposable
             Lab.Boards.Add(board);
         }
 
-        await new LabSynchronizer(Database, Microsoft.Extensions.Options.Options.Create(Lab), Clock, NullLogger<LabSynchronizer>.Instance).SyncAsync(CancellationToken.None);
+        await new LabSynchronizer(Database, Microsoft.Extensions.Options.Options.Create(Lab), TestLab.Drivers(), Clock, NullLogger<LabSynchronizer>.Instance).SyncAsync(CancellationToken.None);
         await using var db = Database.CreateDbContext();
         foreach (var user in users)
         {

@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Access;
 using Portal.Api;
+using Portal.Artifacts;
 using Portal.Consoles;
 using Portal.Data;
+using Portal.Deploys;
 using Portal.Identity;
 using Portal.Reservations;
 using Portal.Tests.Support;
@@ -19,7 +21,8 @@ namespace Portal.Tests.Web;
 /// </summary>
 public sealed class AccessRuleEnforcementTests : IAsyncLifetime
 {
-    private readonly PortalFactory _portal = new();
+    // pine-02, the board the allowed user holds, takes deploys through a command that does nothing.
+    private readonly PortalFactory _portal = new PortalFactory().WithSetting("Lab:Boards:1:Deploy:Driver", "command").WithSetting("Lab:Boards:1:Deploy:Command", "true");
     private HttpClient _allowed = null!;
     private HttpClient _denied = null!;
     private HttpClient _anonymous = null!;
@@ -45,6 +48,13 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["DELETE /api/v1/reservations/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/reservations/{id}")),
         ["GET /api/v1/queue"] = ("token", (c, _) => c.GetAsync("/api/v1/queue")),
         ["DELETE /api/v1/queue/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/queue/{id}")),
+        ["PUT /api/v1/artifacts/{name}"] = ("token", (c, _) => c.PutAsync("/api/v1/artifacts/access-case", new ByteArrayContent([1, 2, 3]))),
+        ["GET /api/v1/artifacts/"] = ("token", (c, _) => c.GetAsync("/api/v1/artifacts")),
+        ["GET /api/v1/artifacts/{id:int}"] = ("token", async (c, _) => await c.GetAsync($"/api/v1/artifacts/{await ArtifactAsync()}")),
+        ["GET /api/v1/artifacts/{id:int}/content"] = ("token", async (c, _) => await c.GetAsync($"/api/v1/artifacts/{await ArtifactAsync()}/content")),
+        ["DELETE /api/v1/artifacts/{id:int}"] = ("uploader", async (c, _) => await c.DeleteAsync($"/api/v1/artifacts/{await ArtifactAsync()}")),
+        ["POST /api/v1/boards/{name}/deploy"] = ("holder", async (c, _) => await c.PostAsJsonAsync("/api/v1/boards/pine-02/deploy", new ApiDeployRequest(new() { ["image"] = $"{await ArtifactAsync()}" }, null))),
+        ["GET /api/v1/reservations/{id:int}/deployments"] = ("holder", (c, id) => c.GetAsync($"/api/v1/reservations/{id}/deployments")),
         ["GET /api/v1/boards/{name}/power"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02/power")),
         ["POST /api/v1/boards/{name}/power"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/power", new PowerRequest("on"))),
         ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
@@ -289,6 +299,14 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
 
         var response = await _allowed.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-02", null, null, null));
         return (await response.Content.ReadFromJsonAsync<ApiReservation>())!.Id;
+    }
+
+    /// <summary>A new artifact of the allowed user, fresh for every call (a delete case removes its own).</summary>
+    private async Task<int> ArtifactAsync()
+    {
+        var response = await _allowed.PutAsync($"/api/v1/artifacts/case-{Guid.NewGuid():N}", new ByteArrayContent(Guid.NewGuid().ToByteArray()));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<ApiArtifact>())!.Id;
     }
 
     private async Task<int> QueuedRequestAsync()

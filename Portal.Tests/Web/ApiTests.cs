@@ -66,7 +66,7 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
         var classes = await client.GetFromJsonAsync<List<ApiBoardClass>>("/api/v1/classes");
         var board = await client.GetFromJsonAsync<ApiBoard>("/api/v1/boards/rpi-01");
 
-        Assert.Equal(["pine64-a64-lts", "rpi4"], classes!.Select(c => c.Name));
+        Assert.Equal(["pine64-a64-lts", "qemu-x86_64", "rpi4"], classes!.Select(c => c.Name));
         Assert.Equal("arm64", classes![0].Arch);
         Assert.Equal(["pine-01", "pine-02"], classes[0].Boards.Select(b => b.Name));
         Assert.Equal("yes", board!.Tags["camera"]);

@@ -45,7 +45,7 @@ public sealed class StartupTests : IDisposable
 
         var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
 
-        Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, rpi4", error.Message);
-        Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, simulated, snmp", error.Message);
+        Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, qemu-x86_64, rpi4", error.Message);
+        Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, qemu, simulated, snmp", error.Message);
     }
 }

@@ -40,9 +40,15 @@ public sealed class PowerService(
             return new(PowerState.Unknown, $"Board {board} has no power control.");
         }
 
+        if (Unavailable(board) is { } reason)
+        {
+            return new(PowerState.Unknown, reason);
+        }
+
         try
         {
-            return new(await driver.GetStateAsync(cancellationToken), null);
+            var state = await driver.GetStateAsync(cancellationToken);
+            return new(state, state == PowerState.Off && driver is IPowerLossReporter reporter ? reporter.LastLoss : null);
         }
         catch (Exception ex) when (IsDriverFailure(ex))
         {
@@ -62,6 +68,11 @@ public sealed class PowerService(
         if (await MayUseAsync(actor, board, holder, cancellationToken) is { } refusal)
         {
             return new(PowerState.Unknown, refusal);
+        }
+
+        if (Unavailable(board) is { } reason)
+        {
+            return new(PowerState.Unknown, reason);
         }
 
         try
@@ -107,8 +118,22 @@ public sealed class PowerService(
 
         var configured = lab.CurrentValue.FindBoard(board);
         return configured is not null && LabDriverSpecs.PowerOf(configured) is { } spec
-            ? _drivers.GetOrAdd(board, name => drivers.CreatePower(name, spec))
+            ? _drivers.GetOrAdd(board, name => Observe(name, drivers.CreatePower(name, spec)))
             : null;
+    }
+
+    private string? Unavailable(string board) =>
+        lab.CurrentValue.FindBoard(board) is { } configured ? LabDriverSpecs.Unavailable(drivers, configured) : null;
+
+    // A board that went off by itself (a crashed emulator) is announced like a switch, so open power panels show it.
+    private IPowerDriver Observe(string board, IPowerDriver driver)
+    {
+        if (driver is IPowerLossReporter reporter)
+        {
+            reporter.PowerLost += () => events.Publish(new PowerChanged(board, PowerState.Off));
+        }
+
+        return driver;
     }
 
     // Driver failures are expected (a switch that does not answer); they become a message, never a dead circuit.

@@ -29,6 +29,10 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<UserSshKey> SshKeys => Set<UserSshKey>();
 
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
+
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

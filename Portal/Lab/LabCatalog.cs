@@ -42,7 +42,9 @@ public sealed record BoardDetails(
     DriverView? Power,
     DriverView? Console,
     string? NetworkInterface,
-    string? SshEndpoint);
+    string? SshEndpoint,
+    string? OfflineReason = null,
+    DriverView? Deploy = null);
 
 /// <summary>Read side of the lab for pages and the API: active boards from the database, drivers from the config.</summary>
 public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory, IOptionsMonitor<LabOptions> lab, DriverFactory drivers)
@@ -88,7 +90,9 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
             View(DriverKind.Power, configured is null ? null : LabDriverSpecs.PowerOf(configured)),
             View(DriverKind.Console, configured is null ? null : LabDriverSpecs.ConsoleOf(configured)),
             configured?.Network?.Interface,
-            configured?.Ssh is { Host: { } host } ssh ? $"{(ssh.User is null ? "" : ssh.User + "@")}{host}:{ssh.Port}" : null);
+            configured?.Ssh is { Host: { } host } ssh ? $"{(ssh.User is null ? "" : ssh.User + "@")}{host}:{ssh.Port}" : null,
+            board.Condition == BoardCondition.Offline && configured is not null ? LabDriverSpecs.Unavailable(drivers, configured) : null,
+            View(DriverKind.Deploy, configured is null ? null : LabDriverSpecs.DeployOf(configured)));
     }
 
     private DriverView? View(DriverKind kind, DriverSpec? spec) =>

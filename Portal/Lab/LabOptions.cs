@@ -55,6 +55,9 @@ public sealed class BoardOptions
     /// <summary><c>Driver</c> plus the driver's own settings; empty when the board has no console.</summary>
     public Dictionary<string, string?> Console { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary><c>Driver</c> plus the driver's own settings; empty when nothing can be deployed to the board.</summary>
+    public Dictionary<string, string?> Deploy { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     public NetworkOptions? Network { get; set; }
 
     public SshOptions? Ssh { get; set; }

@@ -81,6 +81,11 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
                 yield return error;
             }
 
+            foreach (var error in DriverErrors(DriverKind.Deploy, board.Deploy, $"{key}:Deploy"))
+            {
+                yield return error;
+            }
+
             if (board.Ssh is { } ssh)
             {
                 if (string.IsNullOrWhiteSpace(ssh.Host))
@@ -153,4 +158,13 @@ internal static class LabDriverSpecs
 
     /// <summary>The board's console driver spec, or null when the board has no console.</summary>
     public static DriverSpec? ConsoleOf(BoardOptions board) => board.Console.Count == 0 ? null : From(board.Console);
+
+    /// <summary>The board's deploy driver spec, or null when nothing can be deployed to it.</summary>
+    public static DriverSpec? DeployOf(BoardOptions board) => board.Deploy.Count == 0 ? null : From(board.Deploy);
+
+    /// <summary>Why the board's drivers cannot work on this host now (a missing program or file), or null: such a board is offline.</summary>
+    public static string? Unavailable(DriverFactory drivers, BoardOptions board) =>
+        (PowerOf(board) is { } power ? drivers.Unavailable(DriverKind.Power, power) : null)
+        ?? (ConsoleOf(board) is { } console ? drivers.Unavailable(DriverKind.Console, console) : null)
+        ?? (DeployOf(board) is { } deploy ? drivers.Unavailable(DriverKind.Deploy, deploy) : null);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portal.Hardware;
+using Portal.Hardware.Qemu;
 
 namespace Portal.Lab;
 
@@ -9,6 +10,8 @@ public static class LabServiceCollectionExtensions
     public static IServiceCollection AddLab(this IServiceCollection services)
     {
         services.AddHardware();
+        services.AddOptions<QemuLabOptions>().BindConfiguration(QemuLabOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) => options.BaseDirectory = environment.ContentRootPath);
         services.AddOptions<LabOptions>().BindConfiguration(LabOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LabOptions>, LabOptionsValidator>();
         services.AddSingleton<LabSynchronizer>();

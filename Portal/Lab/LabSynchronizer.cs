@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Hardware;
 
 namespace Portal.Lab;
 
@@ -13,6 +14,7 @@ public sealed record LabSyncResult(int Added, int Updated, int Retired);
 public sealed class LabSynchronizer(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     IOptions<LabOptions> options,
+    DriverFactory drivers,
     TimeProvider timeProvider,
     ILogger<LabSynchronizer> logger)
 {
@@ -54,11 +56,23 @@ public sealed class LabSynchronizer(
             configuredNames.Add(name);
             var cls = classes[configured.Class!];
             var tags = new Dictionary<string, string>(configured.Tags, StringComparer.Ordinal);
+            var unavailable = LabDriverSpecs.Unavailable(drivers, configured);
+            if (unavailable is not null)
+            {
+                logger.LogWarning("Board {Board} is offline: {Reason}", name, unavailable);
+            }
+
             if (!boards.TryGetValue(name, out var board))
             {
-                db.Boards.Add(new Board { Name = name, Class = cls, Tags = tags });
+                db.Boards.Add(new Board { Name = name, Class = cls, Tags = tags, Condition = unavailable is null ? BoardCondition.Ready : BoardCondition.Offline });
                 added++;
                 continue;
+            }
+
+            // Offline is decided here, from the host; attention stays until an admin clears it.
+            if (board.Condition != BoardCondition.Attention)
+            {
+                board.Condition = unavailable is null ? BoardCondition.Ready : BoardCondition.Offline;
             }
 
             if (board.RetiredAt is not null || board.BoardClassId != cls.Id || !SameTags(board.Tags, tags))

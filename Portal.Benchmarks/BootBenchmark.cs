@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Portal.Artifacts;
+using Portal.Consoles;
+using Portal.Identity;
+using Portal.Reservations;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// Time from pressing "Deploy &amp; boot" in Chromium to the frame that shows the booted kernel's marker in xterm.js,
+/// against starting the same QEMU command by hand and reading the marker on its serial output, alternating in one run.
+/// The image is the demo's (lab/qemu-demo.sh), whose init prints <c>marker X</c> for <c>portal.marker=X</c> on the
+/// kernel command line, so each boot has its own marker.
+/// </summary>
+internal sealed class BootBenchmark(int runs)
+{
+    public const string Usage = "boot [runs=10]";
+
+    private const string Board = "qemu-01";
+    private const string Qemu = "qemu-system-x86_64";
+
+    public static Task<int> RunAsync(string[] args) =>
+        new BootBenchmark(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10).RunAsync();
+
+    private async Task<int> RunAsync()
+    {
+        var image = Path.Combine(FindRepository(), "Portal", "data", "qemu-demo");
+        var (kernel, initrd) = (Path.Combine(image, "vmlinuz"), Path.Combine(image, "initrd.img"));
+        if (!File.Exists(kernel) || !File.Exists(initrd))
+        {
+            await Console.Error.WriteLineAsync($"boot benchmark: {kernel} or {initrd} is missing; run lab/qemu-demo.sh first");
+            return 2;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("portal-boot-bench-").FullName;
+        try
+        {
+            await using var portal = new BenchmarkPortal(directory, new Dictionary<string, string?>
+            {
+                ["Artifacts:Directory"] = Path.Combine(directory, "artifacts"),
+                ["Lab:Qemu:StateDirectory"] = Path.Combine(directory, "qemu"),
+            });
+            var address = portal.StartOnLoopback();
+            var admin = (await portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == BenchmarkPortal.AdminEmail);
+            var actor = new Actor(admin.Id, admin.Email, IsAdmin: true);
+            var store = portal.Services.GetRequiredService<ArtifactStore>();
+            foreach (var (name, path) in new[] { ("bench-kernel", kernel), ("bench-initrd", initrd) })
+            {
+                await using var file = File.OpenRead(path);
+                await store.AddAsync(actor, name, [], file, file.Length, null, CancellationToken.None);
+            }
+
+            await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(actor, Board, TimeSpan.FromHours(1), CancellationToken.None);
+            var power = portal.Services.GetRequiredService<PowerService>();
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address });
+            context.SetDefaultTimeout(120_000);
+            var page = await context.NewPageAsync();
+            await BenchmarkBrowser.LogInAsAdminAsync(page);
+
+            var portalTimes = new List<double>();
+            var handTimes = new List<double>();
+            for (var run = 0; run < runs + 1; run++)
+            {
+                var marker = $"boot-{run}-{Guid.NewGuid():N}"[..20];
+                // Both start from a machine that is off.
+                await power.SwitchAsync(actor, Board, PowerAction.Off, CancellationToken.None);
+                var deployAndBoot = await DeployAndBootAsync(page, marker);
+                var byHand = await ByHandAsync(kernel, initrd, $"{marker}-hand");
+                // The first of each warms caches and is not counted.
+                if (run > 0)
+                {
+                    portalTimes.Add(deployAndBoot);
+                    handTimes.Add(byHand);
+                }
+            }
+
+            await power.SwitchAsync(actor, Board, PowerAction.Off, CancellationToken.None);
+            Console.WriteLine($"boot benchmark: {runs} boots of the demo kernel + busybox initramfs under TCG (after 1 unmeasured), on {Environment.ProcessorCount} cores");
+            Console.WriteLine($"{"",-46} {"p50 (ms)",9} {"mean (ms)",10} {"max (ms)",9}");
+            Row("portal: Deploy & boot pressed → marker drawn", portalTimes);
+            Row("QEMU by hand: start → marker on serial", handTimes);
+            Console.WriteLine($"portal / by hand (p50): {Median(portalTimes) / Median(handTimes):0.00}x");
+            return 0;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+
+        static void Row(string name, List<double> ms) =>
+            Console.WriteLine($"{name,-46} {Median(ms),9:0.0} {ms.Average(),10:0.0} {ms.Max(),9:0.0}");
+    }
+
+    /// <summary>Measured in the page, from the click event to the frame that shows the marker in xterm.js, across the move to the console page.</summary>
+    private static async Task<double> DeployAndBootAsync(IPage page, string marker)
+    {
+        await page.GotoAsync($"boards/{Board}");
+        await BenchmarkBrowser.WaitUntilLiveAsync(page);
+        foreach (var (slot, artifact) in new[] { ("kernel", "bench-kernel"), ("initrd", "bench-initrd") })
+        {
+            await page.Locator($"[data-deploy-slot='{slot}']").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = $"{artifact} (" }).ClickAsync();
+        }
+
+        await page.GetByLabel("Kernel command line (empty: the board's)").FillAsync($"console=ttyS0 portal.marker={marker}");
+        await page.EvaluateAsync("""
+            marker => {
+                window.bootTiming = new Promise(resolve => {
+                    let clicked;
+                    document.addEventListener('click', () => clicked ??= performance.now(), { capture: true, once: true });
+                    new MutationObserver((_, observer) => {
+                        const rows = document.querySelector('[data-terminal] .xterm-rows');
+                        if (clicked !== undefined && rows && rows.textContent.includes('marker ' + marker)) {
+                            observer.disconnect();
+                            requestAnimationFrame(() => resolve(performance.now() - clicked));
+                        }
+                    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+                });
+            }
+            """, marker);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deploy & boot" }).ClickAsync();
+        return await page.EvaluateAsync<double>("() => window.bootTiming");
+    }
+
+    /// <summary>The same machine, started by hand with its serial port on stdout, until init prints the marker.</summary>
+    private static async Task<double> ByHandAsync(string kernel, string initrd, string marker)
+    {
+        var start = new ProcessStartInfo(Qemu,
+        [
+            "-nodefaults", "-no-user-config", "-display", "none", "-accel", "tcg", "-m", "256",
+            "-kernel", kernel, "-initrd", initrd, "-append", $"console=ttyS0 portal.marker={marker}",
+            "-nic", "none", "-serial", "stdio",
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        var clock = Stopwatch.StartNew();
+        using var qemu = Process.Start(start)!;
+        var seen = new StringBuilder();
+        var buffer = new char[4096];
+        try
+        {
+            while (!seen.ToString().Contains($"marker {marker}", StringComparison.Ordinal))
+            {
+                var count = await qemu.StandardOutput.ReadAsync(buffer);
+                if (count == 0)
+                {
+                    throw new InvalidOperationException($"{Qemu} ended before the marker: {seen}");
+                }
+
+                seen.Append(buffer, 0, count);
+            }
+
+            return clock.Elapsed.TotalMilliseconds;
+        }
+        finally
+        {
+            qemu.Kill();
+            await qemu.WaitForExitAsync();
+        }
+    }
+
+    private static string FindRepository()
+    {
+        var directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Portal.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("Portal.sln not found above the benchmark");
+        }
+
+        return directory;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}

@@ -1,0 +1,23 @@
+namespace Portal.Artifacts;
+
+/// <summary>Removes artifacts unused for longer than <c>Artifacts:RetentionDays</c>, at start and every <c>RetentionInterval</c>.</summary>
+internal sealed class ArtifactRetention(ArtifactStore store, Microsoft.Extensions.Options.IOptions<ArtifactOptions> options, TimeProvider timeProvider, ILogger<ArtifactRetention> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RetentionInterval, timeProvider);
+        do
+        {
+            try
+            {
+                await store.ApplyRetentionAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Artifact retention failed; it runs again in {Interval}", options.Value.RetentionInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

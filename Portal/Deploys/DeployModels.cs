@@ -1,0 +1,21 @@
+namespace Portal.Deploys;
+
+/// <summary>What to deploy: artifact ids by slot, an optional kernel command line, and whether to boot and wait for a line.</summary>
+public sealed record DeployOrder(IReadOnlyDictionary<string, int> Artifacts, string? Append = null, bool Boot = false, string? Expect = null, TimeSpan? Timeout = null);
+
+public enum DeployErrorKind
+{
+    Invalid,
+    NotFound,
+    Forbidden,
+    Corrupted,
+    DriverFailed,
+    ExpectTimedOut,
+}
+
+public sealed record DeployError(DeployErrorKind Kind, string Message);
+
+/// <summary>A deploy's outcome: the recorded deployment (when it got that far) or why not.</summary>
+public sealed record DeployResult(DeploymentView? Deployment, DeployError? Error);
+
+public sealed record DeploymentView(int Id, string Board, int? ReservationId, string User, string Files, bool Boot, string? Error, string Output, DateTime StartedAt, DateTime? EndedAt);
