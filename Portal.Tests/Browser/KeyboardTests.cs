@@ -16,7 +16,7 @@ public sealed class KeyboardTests(BrowserFixture browser) : BrowserTest(browser)
     public async Task EveryActionIsReachedWithTabAndShowsAFocusRing()
     {
         var admin = await Portal.AdminAsync();
-        Assert.Null((await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(admin, "pine-01", null, CancellationToken.None)).Error);
+        Assert.Null((await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(admin, "pine-01", null, CancellationToken.None)).Error);
         var page = await NewPageAsync();
         await LogInAsync(page, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var problems = new List<string>();

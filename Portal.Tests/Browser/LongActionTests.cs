@@ -53,7 +53,7 @@ public sealed class LongActionTests(BrowserFixture browser) : BrowserTest(browse
     public async Task AnSshTabSaysWhereItConnectsWhileItConnects()
     {
         var user = await Portal.CreateUserAsync("ssh-wait@lab.test", Password);
-        var reserved = await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(user, "rpi-02", null, CancellationToken.None);
+        var reserved = await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(user, "rpi-02", null, CancellationToken.None);
         Assert.Null(reserved.Error);
         var page = await NewPageAsync();
         await LogInAsync(page, "ssh-wait@lab.test", Password);
