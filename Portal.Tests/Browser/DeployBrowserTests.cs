@@ -21,7 +21,7 @@ public sealed class DeployBrowserTests(BrowserFixture browser) : BrowserTest(bro
     {
         var image = await QemuImage.BuildAsync($"browser-{Guid.NewGuid():N}");
         var user = await Portal.CreateUserAsync("booter@lab.test", "Deploy-Pass-1");
-        await Portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(user, "qemu-01", null, CancellationToken.None);
+        await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(user, "qemu-01", null, CancellationToken.None);
         var page = await NewPageAsync();
         await LogInAsync(page, "booter@lab.test", "Deploy-Pass-1");
 

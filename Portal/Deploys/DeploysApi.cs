@@ -29,10 +29,10 @@ public static class DeploysApi
         api.MapPost("/boards/{name}/deploy", DeployAsync)
             .WithSummary("Deploy artifacts to a board you hold; with boot, power-cycle it, and with expect, wait for a regular expression on its console");
 
-        api.MapGet("/reservations/{id:int}/deployments", async Task<Results<Ok<List<ApiDeployment>>, ProblemHttpResult>> (int id, ClaimsPrincipal user, Reservations.ReservationService reservations, DeployService deploys, CancellationToken ct) =>
+        api.MapGet("/reservations/{id:int}/deployments", async Task<Results<Ok<List<ApiDeployment>>, ProblemHttpResult>> (int id, ClaimsPrincipal user, Reservations.ReservationQueries reservations, DeployService deploys, CancellationToken ct) =>
         {
             var actor = user.ToActor();
-            return await reservations.GetAsync(id, ct) is { } reservation && (reservation.UserId == actor.UserId || actor.IsAdmin)
+            return await reservations.GetAsync(id, ct) is { } reservation && actor.IsHolderOrAdmin(reservation.UserId)
                 ? TypedResults.Ok((await deploys.ListAsync(id, null, ct)).Select(ApiDeployment.From).ToList())
                 : TypedResults.Problem(detail: $"There is no reservation {id} of yours.", statusCode: StatusCodes.Status404NotFound);
         }).WithSummary("What was deployed during one of my reservations");
