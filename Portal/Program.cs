@@ -8,6 +8,7 @@ using Portal.Identity;
 using Portal.Lab;
 using Portal.Reservations;
 using Portal.Sandboxes;
+using Portal.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -26,16 +27,18 @@ builder.Services.AddConsoles();
 builder.Services.AddSandboxes();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
+builder.Services.AddWebSecurity();
 
 var app = builder.Build();
 
+app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
     app.UseHsts();
 }
 
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UsePortalApiErrors("/not-found");
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -44,7 +47,8 @@ app.MapPortalApiDocs();
 app.MapPortalApi();
 app.MapConsoleLogs();
 app.MapSandboxLogs();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The Content-Security-Policy of UseWebSecurity says frame-ancestors already (none), instead of Blazor's own.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAdditionalIdentityEndpoints();
 
 app.Run();

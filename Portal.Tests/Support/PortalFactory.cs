@@ -33,7 +33,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public async Task<Actor> CreateUserAsync(string email, string password)
     {
         var users = Services.GetRequiredService<UserAdminService>();
-        var created = await users.CreateAsync(new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
+        var created = await users.CreateAsync(await AdminAsync(), new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
         Assert.True(created.Succeeded, created.Error);
         return new Actor((await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id, email, IsAdmin: false);
     }
@@ -61,6 +61,10 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
+
+        // Every test client comes from the same address; tests of the limits set their own.
+        builder.UseSetting("Portal:RateLimits:LoginAttemptsPerMinute", "10000");
+        builder.UseSetting("Portal:RateLimits:ApiRequestsPerMinute", "100000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

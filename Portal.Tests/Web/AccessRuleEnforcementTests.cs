@@ -121,7 +121,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
 
         var allowed = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.Off, CancellationToken.None);
         var powerRule = (await rules.ListAsync(null, CancellationToken.None)).Single(r => r.Capability == Capability.Power);
-        await rules.DeleteAsync(new Actor("x", "admin", true), powerRule.Id, CancellationToken.None);
+        Assert.True((await rules.DeleteAsync(await _portal.AdminAsync(), powerRule.Id, CancellationToken.None)).Succeeded);
         var refused = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.On, CancellationToken.None);
 
         Assert.Equal((Portal.Hardware.PowerState.Off, (string?)null), (allowed.State, allowed.Error));

@@ -16,7 +16,12 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             return new(false, null, $"there is no board named '{board}'", []);
         }
 
-        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
+        if (disabled)
+        {
+            return Disabled;
+        }
+
         var request = new AccessRequest(userId, isAdmin, groups, capability, target.Id, target.BoardClassId, target.Name);
         return AccessDecider.Decide(request, await RulesAsync(db, capability, cancellationToken));
     }
@@ -26,7 +31,12 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rules = await RulesAsync(db, capability, cancellationToken);
-        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
+        if (disabled)
+        {
+            return new HashSet<int>();
+        }
+
         var boards = await db.Boards.AsNoTracking().Where(b => b.BoardClassId == classId).Select(b => new { b.Id, b.Name }).ToListAsync(cancellationToken);
         return boards
             .Where(board => AccessDecider.Decide(new AccessRequest(userId, isAdmin, groups, capability, board.Id, classId, board.Name), rules).Permitted)
@@ -34,16 +44,21 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             .ToHashSet();
     }
 
-    /// <summary>Whether the user is an admin, and their groups: read once per decision, whatever the number of boards.</summary>
-    private static async Task<(bool IsAdmin, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
+    private static readonly AccessDecision Disabled = new(false, null, "the account is disabled", []);
+
+    /// <summary>Whether the user is an admin, disabled (or gone), and their groups: read once per decision, whatever the number of boards.</summary>
+    private static async Task<(bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
     {
         // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once.
-        var isAdmin = await (from userRole in db.UserRoles
-                             join role in db.Roles on userRole.RoleId equals role.Id
-                             where userRole.UserId == userId && role.Name == Roles.Admin
-                             select userRole).AnyAsync(cancellationToken);
+        var account = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.LockoutEnd }).SingleOrDefaultAsync(cancellationToken);
+        if (account is null || account.LockoutEnd == DateTimeOffset.MaxValue)
+        {
+            return (false, true, new HashSet<int>());
+        }
+
+        var isAdmin = await ActorResolver.IsAdminAsync(db, userId, cancellationToken);
         var groups = await db.Users.Where(u => u.Id == userId).SelectMany(u => u.Groups).Select(g => g.Id).ToListAsync(cancellationToken);
-        return (isAdmin, groups.ToHashSet());
+        return (isAdmin, false, groups.ToHashSet());
     }
 
     private static async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken) =>

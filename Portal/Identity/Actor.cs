@@ -1,4 +1,17 @@
+using System.Reflection;
+using System.Security.Claims;
+
 namespace Portal.Identity;
 
 /// <summary>Who asks, in every area: every check of "holder or admin" is made against this.</summary>
-public sealed record Actor(string UserId, string Email, bool IsAdmin);
+public sealed record Actor(string UserId, string Email, bool IsAdmin)
+{
+    /// <summary>
+    /// Lets an endpoint take the signed-in user as a parameter, resolved by <see cref="ActorResolver"/>: whether they
+    /// are an admin comes from the database, not the cookie. Endpoints taking it require authentication.
+    /// </summary>
+    public static async ValueTask<Actor?> BindAsync(HttpContext context, ParameterInfo parameter) =>
+        context.User.FindFirstValue(ClaimTypes.NameIdentifier) is null
+            ? null
+            : await context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
+}

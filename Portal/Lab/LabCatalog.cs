@@ -89,7 +89,7 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
     private static async Task<Dictionary<int, BoardHolder>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
         await db.Reservations.AsNoTracking()
             .Where(r => r.ActiveBoardId != null && (boardId == null || r.ActiveBoardId == boardId))
-            .Select(r => new { BoardId = r.ActiveBoardId!.Value, Holder = new BoardHolder(r.Id, r.UserId, r.User.Email ?? r.UserId, r.ExpiresAt) })
+            .Select(r => new { BoardId = r.ActiveBoardId!.Value, Holder = new BoardHolder(r.Id, r.UserId!, r.User!.Email ?? r.UserId!, r.ExpiresAt) })
             .ToDictionaryAsync(r => r.BoardId, r => r.Holder, cancellationToken);
 
     private static BoardSummary Summarise(Board board, string className, Dictionary<int, BoardHolder> holders)

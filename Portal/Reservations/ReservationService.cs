@@ -158,7 +158,7 @@ public sealed class ReservationService(
         }
 
         await audit.WriteAsync(actor.Email, "extend", reservation.Board.Name, reservationId, $"until {expiresAt:u}", cancellationToken);
-        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board.Name, reservation.UserId, nameof(ReservationState.Active)));
+        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board.Name, reservation.UserId!, nameof(ReservationState.Active)));
         return new ReservationOutcome(await GetAsync(reservationId, cancellationToken));
     }
 
@@ -567,9 +567,10 @@ public sealed class ReservationService(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
+        // Someone else's reservation is answered as a missing one: a refusal would tell that the id exists.
         if (reservation.UserId != actor.UserId && !actor.IsAdmin)
         {
-            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"Only the holder or an admin may {verb} reservation {reservationId}.");
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
         return reservation.State == ReservationState.Active
@@ -581,6 +582,6 @@ public sealed class ReservationService(
 
     private static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
         query.AsNoTracking().Select(r => new ReservationView(
-            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId, r.User.Email ?? r.UserId, r.State,
+            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
             r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput));
 }

@@ -103,7 +103,7 @@ public sealed class SandboxService(
         }
 
         var board = reservation.Board;
-        if (HolderError(actor, reservation.UserId, board.Name) is { } notHolder)
+        if (HolderError(actor, reservation.UserId!, board.Name) is { } notHolder)
         {
             return SandboxOutcome.Fail(notHolder);
         }
@@ -163,7 +163,7 @@ public sealed class SandboxService(
                 [OwnerLabel] = settings.Owner,
                 ["portal.reservation"] = reservation.Id.ToString(CultureInfo.InvariantCulture),
                 ["portal.board"] = board.Name,
-                ["portal.user"] = reservation.User.Email ?? reservation.UserId,
+                ["portal.user"] = reservation.User!.Email ?? reservation.UserId!,
             },
             device,
             settings.ContainerDevicePath,
@@ -501,6 +501,6 @@ public sealed class SandboxService(
         var owner = options.CurrentValue.Owner;
         return sandboxes.AsNoTracking().Select(s => new SandboxView(
             owner,
-            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId, s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
+            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId ?? "", s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
     }
 }
