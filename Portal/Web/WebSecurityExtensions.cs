@@ -94,8 +94,10 @@ public static class WebSecurityExtensions
 
             // Scripts only from the portal itself (and the import map Blazor writes inline, by nonce); MudBlazor and
             // xterm.js set inline styles, so styles may be inline. The circuit's WebSocket is same-origin ('self').
+            // The API reference at /scalar starts itself with an inline script and shows no user data.
+            var scripts = context.Request.Path.StartsWithSegments("/scalar") ? "'self' 'unsafe-inline'" : $"'self' 'nonce-{nonce}'";
             headers.ContentSecurityPolicy =
-                $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+                $"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
                 "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
             await next(context);
         });
