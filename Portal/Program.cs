@@ -17,7 +17,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 
 // Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, default access rules,
-// reservation clock, console recorder, sandbox reconciler.
+// reservation clock, console recorder, sandbox reconciler. The lab events' handlers start first and stop last.
+builder.Services.AddLabEvents();
 builder.AddPortalData();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();

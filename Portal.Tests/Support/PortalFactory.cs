@@ -16,6 +16,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Test-Admin-Pass-1";
 
     private readonly Dictionary<string, string?> _settings = [];
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
 
@@ -26,6 +27,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public PortalFactory WithSetting(string key, string? value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Adds or replaces services after the portal registered its own (a test's extra event handler, say).</summary>
+    public PortalFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
         return this;
     }
 
@@ -68,6 +76,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        foreach (var configure in _services)
+        {
+            builder.ConfigureServices(configure);
         }
     }
 

@@ -20,25 +20,20 @@ public sealed class TestReservations : IDisposable
 
     public ReservationOptions Options { get; } = new() { DefaultLease = TimeSpan.FromHours(1), MaxLease = TimeSpan.FromHours(4) };
 
-    public List<LabEvent> Events { get; } = [];
+    /// <summary>What the service published, as an open page hears it.</summary>
+    public IReadOnlyList<LabEvent> Events => _log.Events;
 
     public ReservationService Service { get; }
 
-    /// <summary>The notifier the service publishes to; <see cref="Events"/> records what it heard.</summary>
-    public LabEvents Bus { get; } = new(NullLogger<LabEvents>.Instance);
+    /// <summary>The notifier the service publishes to.</summary>
+    public LabEvents Bus { get; } = LabEventLog.NewBus();
+
+    private readonly LabEventLog _log;
 
     public TestReservations()
     {
         var events = Bus;
-        events.Subscribe(e =>
-        {
-            lock (Events)
-            {
-                Events.Add(e);
-            }
-
-            return Task.CompletedTask;
-        });
+        _log = new LabEventLog(events);
         Service = new ReservationService(
             Database,
             new StaticOptionsMonitor<ReservationOptions>(Options),
@@ -87,7 +82,11 @@ public sealed class TestReservations : IDisposable
 
     public static Actor Admin(string id) => new(id, $"{id}@lab.test", IsAdmin: true);
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        _log.Dispose();
+        Database.Dispose();
+    }
 }
 
 public sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>

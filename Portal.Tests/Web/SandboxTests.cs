@@ -51,7 +51,7 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.Null(launched.Error);
         var sandbox = launched.Sandbox!;
         Assert.Equal(SandboxStatus.Ready, sandbox.Status);
-        Assert.Equal(["Init", "Ready"], statuses.ToArray());
+        Assert.Equal(["Init", "Ready"], statuses());
         Assert.Matches(@"^/dev/pts/\d+ \(a pseudo-terminal\) bind-mounted at /dev/ttyBOARD$", sandbox.Passthrough);
         var labels = await DockerEngine.CliAsync("inspect", "-f",
             "{{index .Config.Labels \"portal.reservation\"}} {{index .Config.Labels \"portal.board\"}} {{index .Config.Labels \"portal.user\"}}", sandbox.ContainerName);
@@ -70,7 +70,7 @@ public sealed class SandboxTests : IAsyncLifetime
         await portal.Services.GetRequiredService<ReservationService>().ReleaseAsync(alice, reservation, CancellationToken.None);
 
         await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Terminated, "the sandbox to be TERMINATED");
-        Assert.Equal(["Init", "Ready", "Terminating", "Terminated"], statuses.ToArray());
+        Assert.Equal(["Init", "Ready", "Terminating", "Terminated"], statuses());
         Assert.Empty(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
         Assert.Contains("sandbox-log-line", await sandboxes.LogsAsync(alice, sandbox.Id, CancellationToken.None));
     }
@@ -228,25 +228,21 @@ public sealed class SandboxTests : IAsyncLifetime
         return outcome.Reservation!.Id;
     }
 
-    private static List<string> RecordStatuses(PortalFactory portal)
+    /// <summary>The sandbox statuses published from now on, repeats folded, as an open page hears them.</summary>
+    private static Func<string[]> RecordStatuses(PortalFactory portal)
     {
-        var statuses = new List<string>();
-        portal.Services.GetRequiredService<LabEvents>().Subscribe(e =>
-        {
-            if (e is SandboxChanged changed)
+        var log = new LabEventLog(portal.Services.GetRequiredService<LabEvents>());
+        return () => log.Events.OfType<SandboxChanged>().Select(c => c.Status.ToString())
+            .Aggregate(new List<string>(), (statuses, status) =>
             {
-                lock (statuses)
+                if (statuses.LastOrDefault() != status)
                 {
-                    if (statuses.LastOrDefault() != changed.Status)
-                    {
-                        statuses.Add(changed.Status);
-                    }
+                    statuses.Add(status);
                 }
-            }
 
-            return Task.CompletedTask;
-        });
-        return statuses;
+                return statuses;
+            })
+            .ToArray();
     }
 
     /// <summary>Polls until the condition holds; the bound only keeps a broken test from hanging.</summary>

@@ -217,6 +217,6 @@ public sealed class AccessRuleService(
     {
         logger.LogInformation("Access rule change by {User}: {Action} {Details}", actor.Email, action, details);
         await audit.WriteAsync(actor.Email, action, null, null, details, cancellationToken);
-        await events.PublishAsync(new RulesChanged());
+        events.Publish(new RulesChanged());
     }
 }

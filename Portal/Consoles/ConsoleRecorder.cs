@@ -7,18 +7,17 @@ namespace Portal.Consoles;
 
 /// <summary>
 /// Records the console of every active reservation to <c>LogDirectory/RESERVATION.log</c>, from grant to end,
-/// whether or not anyone watches; at start it picks up the reservations that survived a restart.
+/// whether or not anyone watches; at start it picks up the reservations that survived a restart. Grants and ends reach
+/// it as a background handler, after they committed.
 /// </summary>
 public sealed class ConsoleRecorder(
     ConsoleBroker broker,
     ReservationService reservations,
-    LabEvents events,
     IOptions<ConsoleOptions> options,
     IHostEnvironment environment,
-    ILogger<ConsoleRecorder> logger) : IHostedService
+    ILogger<ConsoleRecorder> logger) : IHostedService, ILabEventHandler<ReservationChanged>
 {
     private readonly ConcurrentDictionary<int, Recording> _recordings = new();
-    private IDisposable? _subscription;
 
     /// <summary>The file a reservation's console traffic is kept in (it may not exist: no console, or nothing printed).</summary>
     public string LogPath(int reservationId) =>
@@ -27,7 +26,6 @@ public sealed class ConsoleRecorder(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(LogPath(0))!);
-        _subscription = events.Subscribe(OnLabEventAsync);
         foreach (var active in await reservations.ListAsync(new ReservationFilter(ActiveOnly: true, Take: int.MaxValue), cancellationToken))
         {
             Start(active.Id, active.Board);
@@ -36,22 +34,21 @@ public sealed class ConsoleRecorder(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _subscription?.Dispose();
         foreach (var id in _recordings.Keys)
         {
             await StopAsync(id);
         }
     }
 
-    private async Task OnLabEventAsync(LabEvent labEvent)
+    public async Task HandleAsync(ReservationChanged changed, CancellationToken cancellationToken)
     {
-        if (labEvent is ReservationChanged { State: nameof(ReservationState.Active) } granted)
+        if (changed.State == ReservationState.Active)
         {
-            Start(granted.ReservationId, granted.Board);
+            Start(changed.ReservationId, changed.Board);
         }
-        else if (labEvent is ReservationChanged ended)
+        else
         {
-            await StopAsync(ended.ReservationId);
+            await StopAsync(changed.ReservationId);
         }
     }
 

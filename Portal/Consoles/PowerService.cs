@@ -82,7 +82,7 @@ public sealed class PowerService(
         logger.LogInformation("Power {Action} of {Board} by {User}", action, board, actor.Email);
         await audit.WriteAsync(actor.Email, $"power-{action.ToString().ToLowerInvariant()}", board, holder?.ReservationId, null, cancellationToken);
         var state = await GetStateAsync(board, cancellationToken);
-        await events.PublishAsync(new PowerChanged(board, state.State.ToString()));
+        events.Publish(new PowerChanged(board, state.State));
         return state;
     }
 

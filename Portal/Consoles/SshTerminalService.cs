@@ -145,7 +145,7 @@ public sealed class SshTerminalService(
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("{Admin} accepted host key {Fingerprint} for {Board} (was {Previous})", actor.Email, offered, board, previous);
         await audit.WriteAsync(actor.Email, "ssh-host-key-accepted", board, null, $"{previous} -> {offered}", cancellationToken);
-        await events.PublishAsync(new BoardChanged(board));
+        events.Publish(new BoardChanged(board));
         return null;
     }
 
@@ -183,7 +183,7 @@ public sealed class SshTerminalService(
             key.OfferedFingerprint = offered;
             key.OfferedAt = clock.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(cancellationToken);
-            await events.PublishAsync(new BoardChanged(board));
+            events.Publish(new BoardChanged(board));
         }
     }
 }

@@ -1,77 +1,60 @@
 namespace Portal.Events;
 
-/// <summary>Something changed in the lab that open pages should show at once.</summary>
-public abstract record LabEvent;
-
-/// <summary>A board's state (free, reserved, attention...) changed.</summary>
-public sealed record BoardChanged(string Board) : LabEvent;
-
-/// <summary>A reservation was granted, extended or ended. <paramref name="FromQueue"/> marks a grant to a waiting request.</summary>
-public sealed record ReservationChanged(int ReservationId, string Board, string UserId, string State, bool FromQueue = false) : LabEvent;
-
-/// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
-public sealed record QueueChanged(string BoardClass) : LabEvent;
-
-/// <summary>An access rule was added, changed or removed: every open page re-decides what its user may do.</summary>
-public sealed record RulesChanged : LabEvent;
-
 /// <summary>
-/// A user's roles, groups or account changed (or a group went, <paramref name="UserId"/> null): open consoles and
-/// terminals decide again what their user may do, as for <see cref="RulesChanged"/>.
+/// The portal's one notifier of lab events. <see cref="Publish"/> is called after the change committed and never
+/// waits: domain reactions (<see cref="ILabEventHandler{TEvent}"/>) get the event on their own background queue, and
+/// each open page on its own bounded <see cref="LabEventSubscription"/>, so neither a slow handler nor a slow or dead
+/// circuit costs the publisher anything.
 /// </summary>
-public sealed record UsersChanged(string? UserId) : LabEvent;
-
-/// <summary>A board's power was switched (or found in a new state).</summary>
-public sealed record PowerChanged(string Board, string State) : LabEvent;
-
-/// <summary>A sandbox container moved to a new status (INIT, READY, TERMINATING, TERMINATED, FAILED).</summary>
-public sealed record SandboxChanged(string Board, int ReservationId, int SandboxId, string Status) : LabEvent;
-
-/// <summary>
-/// The portal's one notifier for live updates (as eShop's order-status notifier): components subscribe,
-/// re-render on events, and dispose the subscription when they go away.
-/// </summary>
-public sealed class LabEvents(ILogger<LabEvents> logger)
+public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logger)
 {
+    /// <summary>How many events a page may fall behind before it is told to reload everything.</summary>
+    public const int PageQueueCapacity = 64;
+
     private readonly Lock _gate = new();
-    private Func<LabEvent, Task>[] _handlers = [];
+    private LabEventSubscription[] _pages = [];
 
-    public IDisposable Subscribe(Func<LabEvent, Task> handler)
+    public void Publish(LabEvent labEvent)
     {
-        lock (_gate)
-        {
-            _handlers = [.. _handlers, handler];
-        }
-
-        return new Subscription(this, handler);
-    }
-
-    public async Task PublishAsync(LabEvent labEvent)
-    {
-        foreach (var handler in Volatile.Read(ref _handlers))
+        handlers.Enqueue(labEvent);
+        foreach (var page in Volatile.Read(ref _pages))
         {
             try
             {
-                await handler(labEvent);
+                page.Offer(labEvent);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // One broken page must not stop the others from hearing about the change.
-                logger.LogWarning(ex, "A subscriber failed to handle {Event}", labEvent);
+                // A filter that throws must not keep the event from the others; the page gets it and reloads.
+                logger.LogWarning(ex, "A page's event filter failed on {Event}", labEvent);
+                page.Force(labEvent);
             }
         }
     }
 
-    private void Unsubscribe(Func<LabEvent, Task> handler)
+    /// <summary>
+    /// A page's subscription: <paramref name="concerns"/> runs on the publisher's thread for every event, so it must be
+    /// quick and touch no database; it picks what the page shows (a board, a user, the whole lab).
+    /// </summary>
+    public LabEventSubscription Subscribe(Func<LabEvent, bool> concerns, int capacity = PageQueueCapacity)
+    {
+        var subscription = new LabEventSubscription(this, concerns, capacity);
+        lock (_gate)
+        {
+            _pages = [.. _pages, subscription];
+        }
+
+        return subscription;
+    }
+
+    /// <summary>How many pages are subscribed now.</summary>
+    public int PageCount => Volatile.Read(ref _pages).Length;
+
+    internal void Unsubscribe(LabEventSubscription subscription)
     {
         lock (_gate)
         {
-            _handlers = _handlers.Where(h => h != handler).ToArray();
+            _pages = _pages.Where(p => p != subscription).ToArray();
         }
-    }
-
-    private sealed class Subscription(LabEvents owner, Func<LabEvent, Task> handler) : IDisposable
-    {
-        public void Dispose() => owner.Unsubscribe(handler);
     }
 }

@@ -113,7 +113,7 @@ public sealed class UserAdminService(
 
         logger.LogInformation("User {Email} updated by {ActingUser}: admin {IsAdmin}, groups {Groups}", user.Email, actor.Email, isAdmin, groups);
         await audit.WriteAsync(actor.Email, "user-edit", null, null, $"{user.Email}: {(isAdmin ? "admin" : "user")}, groups [{string.Join(", ", groups)}]", cancellationToken);
-        await events.PublishAsync(new UsersChanged(userId));
+        events.Publish(new UsersChanged(userId));
         return result;
     }
 
@@ -154,7 +154,7 @@ public sealed class UserAdminService(
         await audit.WriteAsync(actor.Email, disabled ? "user-disable" : "user-enable", null, null, user.Email, cancellationToken);
 
         // Disabled first, so the user cannot reserve again while what they hold is being ended.
-        await events.PublishAsync(new UsersChanged(userId));
+        events.Publish(new UsersChanged(userId));
         if (disabled)
         {
             await EndHoldingsAsync(actor, userId, cancellationToken);
@@ -188,7 +188,7 @@ public sealed class UserAdminService(
         // Locked out first, so nothing new is reserved between ending what they hold and the delete.
         await users.SetLockoutEnabledAsync(user, true);
         await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
-        await events.PublishAsync(new UsersChanged(userId));
+        events.Publish(new UsersChanged(userId));
         await EndHoldingsAsync(actor, userId, cancellationToken);
 
         await db.Reservations.Where(r => r.UserId == userId)
@@ -198,7 +198,7 @@ public sealed class UserAdminService(
         {
             logger.LogInformation("User {Email} deleted by {ActingUser}", user.Email, actor.Email);
             await audit.WriteAsync(actor.Email, "user-delete", null, null, user.Email, cancellationToken);
-            await events.PublishAsync(new UsersChanged(userId));
+            events.Publish(new UsersChanged(userId));
         }
 
         return result;
@@ -263,7 +263,7 @@ public sealed class UserAdminService(
 
         logger.LogInformation("Group {Group} deleted by {ActingUser}", name, actor.Email);
         await audit.WriteAsync(actor.Email, "group-delete", null, null, name, cancellationToken);
-        await events.PublishAsync(new UsersChanged(null));
+        events.Publish(new UsersChanged(null));
         return AdminResult.Ok;
     }
 

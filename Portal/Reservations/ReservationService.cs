@@ -116,7 +116,7 @@ public sealed class ReservationService(
         db.Queue.Add(entry);
         await db.SaveChangesAsync(cancellationToken);
         await audit.WriteAsync(actor.Email, "queue", null, null, $"class {className}{DescribeFilter(tagFilter)}", cancellationToken);
-        await events.PublishAsync(new QueueChanged(className));
+        events.Publish(new QueueChanged(className));
 
         // A board may have been released between the search above and the insert.
         await GrantFromQueueAsync(boardClass.Id, cancellationToken);
@@ -158,7 +158,7 @@ public sealed class ReservationService(
         }
 
         await audit.WriteAsync(actor.Email, "extend", reservation.Board.Name, reservationId, $"until {expiresAt:u}", cancellationToken);
-        await events.PublishAsync(new ReservationChanged(reservationId, reservation.Board.Name, reservation.UserId!, nameof(ReservationState.Active)));
+        events.Publish(new ReservationChanged(reservationId, reservation.Board.Name, reservation.UserId!, ReservationState.Active));
         return new ReservationOutcome(await GetAsync(reservationId, cancellationToken));
     }
 
@@ -217,7 +217,7 @@ public sealed class ReservationService(
         }
 
         await audit.WriteAsync(actor.Email, entry.UserId == actor.UserId ? "queue-cancel" : "queue-drop", null, null, $"request {entryId} for class {entry.Class.Name}", cancellationToken);
-        await events.PublishAsync(new QueueChanged(entry.Class.Name));
+        events.Publish(new QueueChanged(entry.Class.Name));
         return new ReservationOutcome(null, await GetQueueEntryAsync(entryId, cancellationToken));
     }
 
@@ -250,7 +250,7 @@ public sealed class ReservationService(
 
             await db.SaveChangesAsync(cancellationToken);
             await audit.WriteAsync(actor.Email, "queue-move", null, null, $"request {entryId} {(earlier ? "earlier" : "later")} in class {entry.Class.Name}", cancellationToken);
-            await events.PublishAsync(new QueueChanged(entry.Class.Name));
+            events.Publish(new QueueChanged(entry.Class.Name));
         }
 
         return new ReservationOutcome(null, await GetQueueEntryAsync(entryId, cancellationToken));
@@ -274,7 +274,7 @@ public sealed class ReservationService(
         board.Condition = BoardCondition.Ready;
         await db.SaveChangesAsync(cancellationToken);
         await audit.WriteAsync(actor.Email, "clear-attention", board.Name, null, null, cancellationToken);
-        await events.PublishAsync(new BoardChanged(board.Name));
+        events.Publish(new BoardChanged(board.Name));
         await GrantFromQueueAsync(board.BoardClassId, cancellationToken);
         return new ReservationOutcome(null);
     }
@@ -451,11 +451,11 @@ public sealed class ReservationService(
         var view = (await GetAsync(reservationId, cancellationToken))!;
         logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", view.Id, view.Board, email, view.ExpiresAt);
         await audit.WriteAsync(email, "reserve", view.Board, view.Id, $"until {view.ExpiresAt:u}{(fromQueue ? ", from the queue" : "")}", cancellationToken);
-        await events.PublishAsync(new ReservationChanged(view.Id, view.Board, view.UserId, nameof(ReservationState.Active), fromQueue));
-        await events.PublishAsync(new BoardChanged(view.Board));
+        events.Publish(new ReservationChanged(view.Id, view.Board, view.UserId, ReservationState.Active, fromQueue));
+        events.Publish(new BoardChanged(view.Board));
         if (fromQueue)
         {
-            await events.PublishAsync(new QueueChanged(view.BoardClass));
+            events.Publish(new QueueChanged(view.BoardClass));
         }
 
         var setup = await setupScript.RunAsync(SetupPhase.Reserve, view.Board, view.BoardClass, email, view.Id, CancellationToken.None);
@@ -484,8 +484,8 @@ public sealed class ReservationService(
         var detail = $"The setup script failed for {view.Board} (exit code {setup.ExitCode}); the board needs an admin's attention. Output: {setup.Output.Trim()}";
         logger.LogWarning("Reservation {ReservationId}: setup of {Board} failed with exit code {ExitCode}", view.Id, view.Board, setup.ExitCode);
         await audit.WriteAsync(AuditLog.System, "setup-failed", view.Board, view.Id, $"exit code {setup.ExitCode}", cancellationToken);
-        await events.PublishAsync(new ReservationChanged(view.Id, view.Board, view.UserId, nameof(ReservationState.Failed)));
-        await events.PublishAsync(new BoardChanged(view.Board));
+        events.Publish(new ReservationChanged(view.Id, view.Board, view.UserId, ReservationState.Failed));
+        events.Publish(new BoardChanged(view.Board));
         return new ReservationOutcome(await GetAsync(reservationId, cancellationToken), null, new ReservationError(ReservationErrorKind.SetupFailed, detail));
     }
 
@@ -510,7 +510,7 @@ public sealed class ReservationService(
         var view = (await GetAsync(reservationId, cancellationToken))!;
         logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}", view.Id, view.Board, action, actor);
         await audit.WriteAsync(actor, action, view.Board, view.Id, null, cancellationToken);
-        await events.PublishAsync(new ReservationChanged(view.Id, view.Board, view.UserId, endState.ToString()));
+        events.Publish(new ReservationChanged(view.Id, view.Board, view.UserId, endState));
 
         var teardown = await setupScript.RunAsync(SetupPhase.Release, view.Board, view.BoardClass, view.UserEmail, view.Id, CancellationToken.None);
         if (teardown is not null)
@@ -526,7 +526,7 @@ public sealed class ReservationService(
             }
         }
 
-        await events.PublishAsync(new BoardChanged(view.Board));
+        events.Publish(new BoardChanged(view.Board));
         var classId = await db.Boards.Where(b => b.Name == view.Board).Select(b => b.BoardClassId).SingleAsync(cancellationToken);
         await GrantFromQueueAsync(classId, cancellationToken);
         return new ReservationOutcome(await GetAsync(reservationId, cancellationToken));

@@ -4,11 +4,10 @@ namespace Portal.Reservations;
 
 public static class ReservationServiceCollectionExtensions
 {
-    /// <summary>Reservations, the queue, the setup script, the audit log, live lab events and the expiry clock.</summary>
+    /// <summary>Reservations, the queue, the setup script, the audit log and the expiry clock.</summary>
     public static IServiceCollection AddReservations(this IServiceCollection services)
     {
         services.AddOptions<ReservationOptions>().BindConfiguration(ReservationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<LabEvents>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SetupScriptRunner>();
         services.AddSingleton<ReservationService>();

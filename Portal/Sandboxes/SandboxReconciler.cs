@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Hardware.Containers;
@@ -8,32 +7,17 @@ namespace Portal.Sandboxes;
 
 /// <summary>
 /// Keeps the engine in line with the database: reconciles at start and every <see cref="SandboxOptions.ReconcileInterval"/>,
-/// follows the engine's events between, and tears sandboxes down when their reservation ends.
+/// and follows the engine's events between (<see cref="SandboxTeardown"/> stops the sandboxes of ended reservations).
 /// </summary>
 internal sealed class SandboxReconciler(
     SandboxService sandboxes,
     IContainerProvider engine,
-    LabEvents events,
     IOptionsMonitor<SandboxOptions> options,
     TimeProvider clock,
     ILogger<SandboxReconciler> logger) : BackgroundService
 {
-    private readonly Channel<int> _endedReservations = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The release itself does not wait for a container to stop: teardown happens here, in order.
-        using var subscription = events.Subscribe(labEvent =>
-        {
-            if (labEvent is ReservationChanged { State: not nameof(ReservationState.Active) } ended)
-            {
-                _endedReservations.Writer.TryWrite(ended.ReservationId);
-            }
-
-            return Task.CompletedTask;
-        });
-        var teardown = TearDownEndedAsync(stoppingToken);
-
         string? engineProblem = null;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -74,29 +58,6 @@ internal sealed class SandboxReconciler(
                 {
                     break;
                 }
-            }
-        }
-
-        _endedReservations.Writer.TryComplete();
-        await teardown;
-    }
-
-    private async Task TearDownEndedAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var reservationId in _endedReservations.Reader.ReadAllAsync(CancellationToken.None))
-        {
-            try
-            {
-                await sandboxes.TerminateForReservationAsync(reservationId, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The sandbox stays TERMINATING or live; the next reconcile finishes the job.
-                logger.LogWarning(ex, "Tearing down the sandbox of reservation {Reservation} failed; the reconciler retries", reservationId);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }

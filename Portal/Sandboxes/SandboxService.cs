@@ -472,7 +472,7 @@ public sealed class SandboxService(
         var view = await GetAsync(sandboxId, CancellationToken.None);
         if (view is not null)
         {
-            await events.PublishAsync(new SandboxChanged(view.Board, view.ReservationId, view.Id, view.Status.ToString()));
+            events.Publish(new SandboxChanged(view.Board, view.ReservationId, view.Id, view.Status));
         }
 
         return view;

@@ -1,42 +1,95 @@
 using Microsoft.AspNetCore.Components;
-using Portal.Reservations;
 
 namespace Portal.Components.Shared;
 
 /// <summary>
-/// A component that shows live lab state: it hears every <see cref="LabEvent"/> and re-renders when
-/// <see cref="OnLabEventAsync"/> says the event concerns it. The subscription ends with the component.
+/// A component that shows live lab state. It gets the events <see cref="Concerns"/> picks through its own bounded
+/// queue, and one reader loop, owned by the component and ended with it, hands them to <see cref="OnLabEventsAsync"/>
+/// in batches: whatever arrived while the component was reloading or rendering becomes one reload, and the publisher
+/// never waits for this circuit.
 /// </summary>
-public abstract class LabLiveComponent : ComponentBase, IDisposable
+public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 {
-    private IDisposable? _subscription;
+    private readonly CancellationTokenSource _lifetime = new();
+    private LabEventSubscription? _subscription;
+    private Task? _reader;
 
     [Inject]
     private LabEvents Events { get; set; } = default!;
 
-    protected override void OnInitialized() =>
-        _subscription = Events.Subscribe(labEvent => InvokeAsync(async () =>
-        {
-            if (await OnLabEventAsync(labEvent))
-            {
-                StateHasChanged();
-            }
-        }));
+    [Inject]
+    private ILogger<LabLiveComponent> Logger { get; set; } = default!;
 
-    /// <summary>Reloads what the event changed; returns whether the component should re-render.</summary>
-    protected abstract Task<bool> OnLabEventAsync(LabEvent labEvent);
+    /// <summary>Cancelled when the component goes away.</summary>
+    protected CancellationToken Lifetime => _lifetime.Token;
 
-    public void Dispose()
+    protected override void OnInitialized()
     {
-        Dispose(disposing: true);
+        // Subscribed before the first load, so a change that lands during it still arrives.
+        _subscription = Events.Subscribe(Concerns);
+        _reader = ReadAsync(_subscription, _lifetime.Token);
+    }
+
+    /// <summary>
+    /// Whether the component shows what the event changed (a board, a user, the whole lab). It runs on the publisher's
+    /// thread, possibly before the component finished loading: quick, no I/O, and safe with fields not yet set.
+    /// </summary>
+    protected abstract bool Concerns(LabEvent labEvent);
+
+    /// <summary>Reloads what the batch changed; the component re-renders afterwards.</summary>
+    protected abstract Task OnLabEventsAsync(LabEventBatch batch);
+
+    private async Task ReadAsync(LabEventSubscription subscription, CancellationToken lifetime)
+    {
+        try
+        {
+            while (await subscription.NextBatchAsync(lifetime) is { } batch)
+            {
+                await InvokeAsync(async () =>
+                {
+                    if (lifetime.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        await OnLabEventsAsync(batch);
+                        StateHasChanged();
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException && !lifetime.IsCancellationRequested)
+                    {
+                        // The page keeps its last state and goes on listening; the next change reloads it.
+                        Logger.LogError(ex, "{Component} failed to apply {Count} lab events", GetType().Name, batch.Events.Count);
+                    }
+                });
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            // The component went away.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The circuit itself is gone (its dispatcher refuses work); the component's disposal follows.
+            Logger.LogDebug(ex, "{Component} stopped listening to lab events", GetType().Name);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore();
         GC.SuppressFinalize(this);
     }
 
-    protected virtual void Dispose(bool disposing)
+    /// <summary>Stops the live updates; a subclass that owns more releases it after calling this.</summary>
+    protected virtual async ValueTask DisposeAsyncCore()
     {
-        if (disposing)
+        _subscription?.Dispose();
+        await _lifetime.CancelAsync();
+        if (_reader is not null)
         {
-            _subscription?.Dispose();
+            await _reader;
         }
     }
 }

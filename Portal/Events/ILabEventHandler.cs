@@ -1,0 +1,11 @@
+namespace Portal.Events;
+
+/// <summary>
+/// A domain reaction to a lab event (record a console, tear down a sandbox...). It runs in the background after the
+/// change committed, one event at a time in publishing order; whatever it throws is logged and never reaches the
+/// request that caused the event. Register it with <c>AddLabEventHandler&lt;TEvent, THandler&gt;()</c>.
+/// </summary>
+public interface ILabEventHandler<in TEvent> where TEvent : LabEvent
+{
+    Task HandleAsync(TEvent labEvent, CancellationToken cancellationToken);
+}

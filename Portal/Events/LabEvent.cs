@@ -1,0 +1,43 @@
+using Portal.Data;
+using Portal.Hardware;
+
+namespace Portal.Events;
+
+/// <summary>Something changed in the lab; published after the change committed.</summary>
+public abstract record LabEvent
+{
+    /// <summary>Whether the event is about that board (a rule change is about every board).</summary>
+    public bool IsAboutBoard(string board) => this switch
+    {
+        BoardChanged changed => changed.Board == board,
+        ReservationChanged changed => changed.Board == board,
+        PowerChanged changed => changed.Board == board,
+        SandboxChanged changed => changed.Board == board,
+        RulesChanged or UsersChanged => true,
+        _ => false,
+    };
+}
+
+/// <summary>A board's state (free, reserved, attention...) changed.</summary>
+public sealed record BoardChanged(string Board) : LabEvent;
+
+/// <summary>A reservation moved to <paramref name="State"/>. <paramref name="FromQueue"/> marks a grant to a waiting request.</summary>
+public sealed record ReservationChanged(int ReservationId, string Board, string UserId, ReservationState State, bool FromQueue = false) : LabEvent;
+
+/// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
+public sealed record QueueChanged(string BoardClass) : LabEvent;
+
+/// <summary>An access rule was added, changed or removed: every open page re-decides what its user may do.</summary>
+public sealed record RulesChanged : LabEvent;
+
+/// <summary>
+/// A user's roles, groups or account changed (or a group went, <paramref name="UserId"/> null): open consoles and
+/// terminals decide again what their user may do, as for <see cref="RulesChanged"/>.
+/// </summary>
+public sealed record UsersChanged(string? UserId) : LabEvent;
+
+/// <summary>A board's power was switched (or found in a new state).</summary>
+public sealed record PowerChanged(string Board, PowerState State) : LabEvent;
+
+/// <summary>A sandbox container moved to a new status.</summary>
+public sealed record SandboxChanged(string Board, int ReservationId, int SandboxId, SandboxStatus Status) : LabEvent;

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Portal.Events;
+
+public static class LabEventsServiceCollectionExtensions
+{
+    /// <summary>The lab's event notifier and the background runner of its domain reactions.</summary>
+    public static IServiceCollection AddLabEvents(this IServiceCollection services)
+    {
+        services.TryAddSingleton<LabEventHandlers>();
+        services.TryAddSingleton<LabEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<LabEventHandlers>());
+        return services;
+    }
+
+    /// <summary>Runs <typeparamref name="THandler"/> (a singleton) in the background after every committed <typeparamref name="TEvent"/>.</summary>
+    public static IServiceCollection AddLabEventHandler<TEvent, THandler>(this IServiceCollection services)
+        where TEvent : LabEvent
+        where THandler : class, ILabEventHandler<TEvent>
+    {
+        services.TryAddSingleton<THandler>();
+        services.AddSingleton(new LabEventHandlerRegistration(
+            typeof(TEvent),
+            typeof(THandler).Name,
+            (provider, labEvent, cancellationToken) => provider.GetRequiredService<THandler>().HandleAsync((TEvent)labEvent, cancellationToken)));
+        return services;
+    }
+}
