@@ -193,8 +193,9 @@ public sealed class ReservationServiceTests : IDisposable
         var adminReleases = await Reservations.ReleaseAsync(Admin("admin"), id, _ct);
         var again = await Reservations.ReleaseAsync(User("alice"), id, _ct);
 
-        Assert.Equal($"Only the holder or an admin may extend reservation {id}.", bobExtends.Error!.Detail);
-        Assert.Equal(ReservationErrorKind.Forbidden, bobReleases.Error!.Kind);
+        // Someone else's reservation is answered as a missing one: a refusal would tell that it exists.
+        Assert.Equal($"There is no reservation {id}.", bobExtends.Error!.Detail);
+        Assert.Equal(ReservationErrorKind.NotFound, bobReleases.Error!.Kind);
         Assert.Equal(ReservationState.Released, adminReleases.Reservation!.State);
         Assert.Equal("admin@lab.test", adminReleases.Reservation.EndedBy);
         Assert.Equal($"Reservation {id} has already ended (released).", again.Error!.Detail);

@@ -49,16 +49,19 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     /// <summary>Whether the user is an admin, disabled (or gone), and their groups: read once per decision, whatever the number of boards.</summary>
     private static async Task<(bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
     {
-        // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once.
-        var account = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.LockoutEnd }).SingleOrDefaultAsync(cancellationToken);
-        if (account is null || account.LockoutEnd == DateTimeOffset.MaxValue)
-        {
-            return (false, true, new HashSet<int>());
-        }
-
-        var isAdmin = await ActorResolver.IsAdminAsync(db, userId, cancellationToken);
-        var groups = await db.Users.Where(u => u.Id == userId).SelectMany(u => u.Groups).Select(g => g.Id).ToListAsync(cancellationToken);
-        return (isAdmin, false, groups.ToHashSet());
+        // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once; one query.
+        var account = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new
+            {
+                u.LockoutEnd,
+                IsAdmin = db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Admin)),
+                Groups = u.Groups.Select(g => g.Id).ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return account is null || account.LockoutEnd == DateTimeOffset.MaxValue
+            ? (false, true, new HashSet<int>())
+            : (account.IsAdmin, false, account.Groups.ToHashSet());
     }
 
     private static async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken) =>

@@ -13,11 +13,13 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        // The handler runs after the middleware pointed the request at the error page: the original path is kept aside.
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path;
         var (status, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "The request body is larger than the API accepts."),
             BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
-            _ when context.Request.Path.StartsWithSegments("/api") => (StatusCodes.Status500InternalServerError, "The portal failed to answer this request; its log says why."),
+            _ when path.StartsWithSegments("/api") => (StatusCodes.Status500InternalServerError, "The portal failed to answer this request; its log says why."),
             _ => (0, ""),
         };
         if (status == 0)
@@ -27,11 +29,11 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 
         if (status >= 500)
         {
-            logger.LogError(exception, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            logger.LogError(exception, "{Method} {Path} failed", context.Request.Method, path);
         }
         else
         {
-            logger.LogInformation("{Method} {Path} refused: {Detail}", context.Request.Method, context.Request.Path, detail);
+            logger.LogInformation("{Method} {Path} refused: {Detail}", context.Request.Method, path, detail);
         }
 
         context.Response.StatusCode = status;

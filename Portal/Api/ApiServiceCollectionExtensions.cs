@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -37,8 +38,16 @@ public static class ApiServiceCollectionExtensions
     /// </summary>
     public static IApplicationBuilder UsePortalApiErrors(this IApplicationBuilder app, string statusPage)
     {
-        app.UseWhen(IsApi, api => api.UseStatusCodePages().UseMiddleware<ApiBodyLimit>());
-        app.UseWhen(context => !IsApi(context), pages => pages.UseStatusCodePagesWithReExecute(statusPage, createScopeForStatusCodePages: true));
+        // The HTML pages stay outermost (re-executing needs the app's own routing); /api turns them off for itself.
+        app.UseStatusCodePagesWithReExecute(statusPage, createScopeForStatusCodePages: true);
+        app.UseWhen(IsApi, api => api
+            .Use((context, next) =>
+            {
+                context.Features.Get<IStatusCodePagesFeature>()!.Enabled = false;
+                return next(context);
+            })
+            .UseStatusCodePages()
+            .UseMiddleware<ApiBodyLimit>());
         return app;
     }
 
