@@ -41,6 +41,7 @@ if (!app.Environment.IsDevelopment())
 
 app.UsePortalApiErrors("/not-found");
 app.UseAntiforgery();
+app.UseWebSockets();
 
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz");

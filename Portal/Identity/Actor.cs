@@ -11,7 +11,9 @@ public sealed record Actor(string UserId, string Email, bool IsAdmin)
     /// are an admin comes from the database, not the cookie. Endpoints taking it require authentication.
     /// </summary>
     public static async ValueTask<Actor?> BindAsync(HttpContext context, ParameterInfo parameter) =>
-        context.User.FindFirstValue(ClaimTypes.NameIdentifier) is null
-            ? null
-            : await context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
+        context.User.FindFirstValue(ClaimTypes.NameIdentifier) is null ? null : await OfAsync(context);
+
+    /// <summary>The signed-in user of the request, as <see cref="ActorResolver"/> sees them.</summary>
+    public static Task<Actor> OfAsync(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
 }
