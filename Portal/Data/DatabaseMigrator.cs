@@ -12,6 +12,13 @@ internal sealed class DatabaseMigrator(IDbContextFactory<ApplicationDbContext> d
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await db.Database.MigrateAsync(cancellationToken);
+
+            // Write-ahead logging: readers no longer block a writer's commit, which under many parallel requests
+            // otherwise fails some with "database is locked". The mode is kept in the file; SQLite only.
+            if (db.Database.IsSqlite())
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
             logger.LogInformation("Database ready ({Provider}); {Count} migrations applied", db.Database.ProviderName, pending.Count);
         }
         catch (Exception ex)
