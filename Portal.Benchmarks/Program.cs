@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["reservations"] = (ReservationBenchmark.Usage, ReservationBenchmark.RunAsync),
     ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
+    ["tunnel"] = (TunnelBenchmark.Usage, TunnelBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -64,6 +64,7 @@ public static class ConsoleCommand
         var matcher = new Matcher(pattern);
         var lastOutput = Stopwatch.StartNew();
         var hello = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var receiving = SocketPump.ReceiveAsync(socket, async data =>
         {
@@ -85,6 +86,9 @@ public static class ConsoleCommand
             {
                 case "hello":
                     hello.TrySetResult();
+                    break;
+                case "sync":
+                    synced.TrySetResult();
                     break;
                 case "refused" when interactive:
                     Cli.Say($"\r\n[portal: {notice.Str("detail")}]\r");
@@ -117,7 +121,11 @@ public static class ConsoleCommand
                 await SocketPump.SendAsync(Console.OpenStandardInput(), socket, ct, closeAtEnd: false);
                 if (pattern is null)
                 {
-                    // Piped input has ended: leave once the board has answered and gone quiet for a second.
+                    // Piped input has ended: once the portal has taken (or refused) all of it, leave when the board
+                    // has answered and gone quiet for a second.
+                    await socket.SendAsync("{\"type\":\"sync\"}"u8.ToArray(), WebSocketMessageType.Text, true, ct);
+                    await synced.Task.WaitAsync(ct);
+                    lastOutput.Restart();
                     while (lastOutput.Elapsed < TimeSpan.FromSeconds(1))
                     {
                         await Task.Delay(100, ct);

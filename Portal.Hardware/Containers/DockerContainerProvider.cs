@@ -191,7 +191,16 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             }, cancellationToken);
             var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: true, cancellationToken);
             var session = new DockerExecSession(this, exec.ID, stream);
-            await session.ResizeAsync(columns, rows, cancellationToken);
+            try
+            {
+                await session.ResizeAsync(columns, rows, cancellationToken);
+            }
+            catch (ContainerEngineException ex)
+            {
+                // A command that already ended has no pty left to size; its output is still there to read.
+                _logger.LogDebug("Sizing exec {Exec} failed: {Reason}", exec.ID, ex.Message);
+            }
+
             return session;
         }, cancellationToken);
 

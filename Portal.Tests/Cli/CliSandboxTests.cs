@@ -57,6 +57,29 @@ public sealed class CliSandboxTests : IAsyncLifetime
     }
 
     [DockerFact]
+    public async Task TheHoldersSshKeysAreInTheSandboxUsersAuthorizedKeys()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("keyholder@lab.test"));
+        var user = (await _portal.Services.GetRequiredService<Portal.Identity.UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == "keyholder@lab.test");
+        var key = $"ssh-ed25519 {Convert.ToBase64String([0, 0, 0, 11, .. "ssh-ed25519"u8, 0, 0, 0, 32, .. RandomNumberGenerator.GetBytes(32)])} keyholder@laptop";
+        Assert.Null((await _portal.Services.GetRequiredService<Portal.Identity.SshKeyService>().AddAsync(user.Id, key, CancellationToken.None)).Error);
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sandbox", "pine-01", "launch")).ExitCode);
+
+        // The keys are put in by a background reaction to READY: wait for them, boundedly.
+        string[] list = ["sandbox", "pine-01", "exec", "--", "sh", "-c", "stat -c '%a %u' ~/.ssh ~/.ssh/authorized_keys && cat ~/.ssh/authorized_keys"];
+        var listing = await cli.RunAsync(list);
+        for (var attempt = 0; listing.ExitCode != 0 && attempt < 60; attempt++)
+        {
+            await Task.Delay(500);
+            listing = await cli.RunAsync(list);
+        }
+
+        Assert.True(listing.ExitCode == 0, listing.ToString());
+        Assert.Equal($"700 0\r\n600 0\r\n{key}\r\n", listing.Stdout);
+    }
+
+    [DockerFact]
     public async Task TheShellsPtyHasTheSizeAskedFor()
     {
         using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("sheller@lab.test"));

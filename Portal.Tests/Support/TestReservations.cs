@@ -37,7 +37,7 @@ public sealed class TestReservations : IDisposable
         Service = new ReservationService(
             Database,
             new StaticOptionsMonitor<ReservationOptions>(Options),
-            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), NullLogger<SetupScriptRunner>.Instance),
+            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), new SshKeyService(Database, Clock, NullLogger<SshKeyService>.Instance), NullLogger<SetupScriptRunner>.Instance),
             new AccessPolicy(Database),
             new AuditLog(Database, Clock),
             events,

@@ -23,11 +23,14 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     private HttpClient _allowed = null!;
     private HttpClient _denied = null!;
     private HttpClient _anonymous = null!;
+    private HttpClient _admin = null!;
+    private string _deniedId = "";
     private Actor _allowedActor = null!;
 
     /// <summary>
     /// Route → (who is refused, how, and the call). "token" routes only need a valid token; "holder" routes answer
-    /// another user 404 for what they may not see and 403 for what they may not do; "holder, forbidden" is a GET
+    /// another user 404 for what they may not see and 403 for what they may not do; "admin" routes are allowed to an
+    /// admin and refused (403) to others; "holder, forbidden" is a GET
     /// that says whose the board is (a tunnel).
     /// </summary>
     private Dictionary<string, (string Refusal, Func<HttpClient, int, Task<HttpResponseMessage>> Call)> Cases => new()
@@ -47,6 +50,25 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
         ["GET /api/v1/boards/{name}/console"] = ("ConsoleRead", (c, _) => WebSocketAsync(c, "/api/v1/boards/pine-02/console")),
         ["GET /api/v1/boards/{name}/tunnels/{port:int}"] = ("holder, forbidden", (c, _) => WebSocketAsync(c, $"/api/v1/boards/pine-02/tunnels/{_tunnelPort}")),
+        ["GET /api/v1/admin/users"] = ("admin", (c, _) => c.GetAsync("/api/v1/admin/users")),
+        ["POST /api/v1/admin/users"] = ("admin", (c, _) => c.PostAsJsonAsync("/api/v1/admin/users", new ApiNewUser($"made-{Guid.NewGuid():N}@lab.test", "Made-Pass-1"))),
+        ["PUT /api/v1/admin/users/{id}"] = ("admin", (c, _) => c.PutAsJsonAsync($"/api/v1/admin/users/{_deniedId}", new ApiUserUpdate(false, [], false))),
+        ["DELETE /api/v1/admin/users/{id}"] = ("admin", (c, _) => CreatedThenAsync(c,
+            async () => (await (await _admin.PostAsJsonAsync("/api/v1/admin/users", new ApiNewUser($"gone-{Guid.NewGuid():N}@lab.test", "Gone-Pass-1"))).Content.ReadFromJsonAsync<UserRow>())!.Id,
+            id => c.DeleteAsync($"/api/v1/admin/users/{id}"))),
+        ["GET /api/v1/admin/groups"] = ("admin", (c, _) => c.GetAsync("/api/v1/admin/groups")),
+        ["POST /api/v1/admin/groups"] = ("admin", (c, _) => c.PostAsJsonAsync("/api/v1/admin/groups", new ApiGroup($"group-{Guid.NewGuid():N}"))),
+        ["DELETE /api/v1/admin/groups/{name}"] = ("admin", (c, _) => CreatedThenAsync(c,
+            async () => (await (await _admin.PostAsJsonAsync("/api/v1/admin/groups", new ApiGroup($"gone-{Guid.NewGuid():N}"))).Content.ReadFromJsonAsync<ApiGroup>())!.Name,
+            name => c.DeleteAsync($"/api/v1/admin/groups/{name}"))),
+        ["GET /api/v1/admin/rules"] = ("admin", (c, _) => c.GetAsync("/api/v1/admin/rules")),
+        ["POST /api/v1/admin/rules"] = ("admin", (c, _) => c.PostAsJsonAsync("/api/v1/admin/rules", new ApiRule(null, "user:denied@lab.test", "Sandbox", "board:rpi-01", "Deny"))),
+        ["DELETE /api/v1/admin/rules/{id:int}"] = ("admin", (c, _) => CreatedThenAsync(c,
+            async () => $"{(await (await _admin.PostAsJsonAsync("/api/v1/admin/rules", new ApiRule(null, "user:denied@lab.test", "Power", "board:rpi-02", "Deny"))).Content.ReadFromJsonAsync<ApiRule>())!.Id}",
+            id => c.DeleteAsync($"/api/v1/admin/rules/{id}"))),
+        ["GET /api/v1/account/ssh-keys"] = ("token", (c, _) => c.GetAsync("/api/v1/account/ssh-keys")),
+        ["POST /api/v1/account/ssh-keys"] = ("token", (c, _) => c.PostAsJsonAsync("/api/v1/account/ssh-keys", new AddSshKeyRequest(_sshKeys.Dequeue()))),
+        ["DELETE /api/v1/account/ssh-keys/{id:int}"] = ("holder", (c, _) => DeleteNewKeyAsync(c)),
         ["GET /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.GetAsync("/api/v1/boards/pine-02/sandbox"))),
         ["POST /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/sandbox", new LaunchSandboxRequest(null))),
         ["DELETE /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.DeleteAsync("/api/v1/boards/pine-02/sandbox"))),
@@ -86,6 +108,48 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         return tar.ToArray();
     }
 
+    private string _lastCreated = "";
+
+    /// <summary>The admin creates something to delete; the refused user then tries to delete the same.</summary>
+    private async Task<HttpResponseMessage> CreatedThenAsync(HttpClient client, Func<Task<string>> create, Func<string, Task<HttpResponseMessage>> delete)
+    {
+        if (client == _admin)
+        {
+            _lastCreated = await create();
+        }
+
+        return await delete(_lastCreated);
+    }
+
+    /// <summary>Public keys for the key routes, one per call (a key is added once per account).</summary>
+    private readonly Queue<string> _sshKeys = new(Enumerable.Range(0, 8).Select(_ => NewPublicKey()));
+
+    /// <summary>The allowed user adds a key and removes it; another user's removal of it is refused.</summary>
+    private async Task<HttpResponseMessage> DeleteNewKeyAsync(HttpClient client)
+    {
+        if (client == _allowed)
+        {
+            var added = await _allowed.PostAsJsonAsync("/api/v1/account/ssh-keys", new AddSshKeyRequest(_sshKeys.Dequeue()));
+            _lastKey = (await added.Content.ReadFromJsonAsync<SshKeyView>())!.Id;
+        }
+
+        return await client.DeleteAsync($"/api/v1/account/ssh-keys/{_lastKey}");
+    }
+
+    private int _lastKey;
+
+    /// <summary>An ed25519 public key line (any 32 bytes make a well-formed one).</summary>
+    private static string NewPublicKey()
+    {
+        var type = "ssh-ed25519"u8.ToArray();
+        var blob = new byte[4 + type.Length + 4 + 32];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(blob, type.Length);
+        type.CopyTo(blob, 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(blob.AsSpan(4 + type.Length), 32);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(blob.AsSpan(8 + type.Length));
+        return $"ssh-ed25519 {Convert.ToBase64String(blob)} access-test";
+    }
+
     /// <summary>pine-02 offers a tunnel to this port, where nothing listens: the upgrade is what is checked here.</summary>
     private readonly int _tunnelPort = LoopbackPorts.FreeTcp();
 
@@ -116,8 +180,10 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         _allowed = await _portal.TokenClientAsync("allowed@lab.test");
         _denied = await _portal.TokenClientAsync("denied@lab.test");
         _anonymous = _portal.CreateClient();
+        _admin = await _portal.TokenClientAsync(PortalFactory.AdminEmail);
         var users = await _portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
         _allowedActor = new Actor(users.Single(u => u.Email == "allowed@lab.test").Id, "allowed@lab.test", false);
+        _deniedId = users.Single(u => u.Email == "denied@lab.test").Id;
 
         // Replace the demo's "everyone may do everything" with rules for one user only.
         var rules = _portal.Services.GetRequiredService<AccessRuleService>();
@@ -170,7 +236,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             var queued = await QueuedRequestAsync();
             var id = route.Contains("/queue/", StringComparison.Ordinal) ? queued : reservation;
 
-            var allowed = await call(_allowed, id);
+            var allowed = await call(refusal == "admin" ? _admin : _allowed, id);
             Assert.True(allowed.IsSuccessStatusCode || allowed.StatusCode == HttpStatusCode.SwitchingProtocols, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
 
             // Refusals are decided before the reservation's or request's state, so the same id serves.
@@ -178,9 +244,10 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             var expected = refusal switch
             {
                 "token" => HttpStatusCode.Unauthorized,
-                "Instantiate" or "ConsoleRead" or "holder, forbidden" => HttpStatusCode.Forbidden,
-                // Someone else's reservation or request is answered as a missing one, on every verb.
-                _ => HttpStatusCode.NotFound,
+                "Instantiate" or "ConsoleRead" or "holder, forbidden" or "admin" => HttpStatusCode.Forbidden,
+                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) || route.Contains("/ssh-keys/", StringComparison.Ordinal)
+                    || route.Contains("/reservations/{id", StringComparison.Ordinal) => HttpStatusCode.NotFound, // someone else's reservation is a missing one
+                _ => HttpStatusCode.Forbidden,
             };
             Assert.True(expected == refused.StatusCode, $"{route}: expected {expected}, got {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
             if (refusal == "Instantiate")

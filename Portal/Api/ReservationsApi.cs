@@ -21,6 +21,8 @@ public static class ReservationsApi
 
         api.MapBoardsApi();
         api.MapSandboxesApi();
+        api.MapAccountApi();
+        api.MapAdminApi();
 
         api.MapPost("/reservations", ReserveAsync)
             .WithSummary("Reserve a board, or any free board of a class (optionally waiting in the queue)");

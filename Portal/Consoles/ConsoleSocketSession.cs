@@ -4,10 +4,13 @@ using System.Text.Json;
 namespace Portal.Consoles;
 
 /// <summary>What the portal says on a console WebSocket besides the console's bytes (a text frame of JSON).</summary>
-/// <param name="Type"><c>hello</c> first (may this client type?), <c>refused</c> when input or a break was refused, <c>break</c> when a break was sent.</param>
+/// <param name="Type"><c>hello</c> first (may this client type?), <c>refused</c> when input or a break was refused, <c>break</c> when a break was sent, <c>sync</c> in answer to the client's.</param>
 public sealed record ConsoleNotice(string Type, bool? CanType = null, string? Detail = null);
 
-/// <summary>What a client may ask on a console WebSocket besides typing (a text frame of JSON): <c>{"type":"break"}</c>.</summary>
+/// <summary>
+/// What a client may ask on a console WebSocket besides typing (a text frame of JSON): <c>{"type":"break"}</c>, or
+/// <c>{"type":"sync"}</c>, answered once everything sent before it was handled (so a client knows its input was taken).
+/// </summary>
 public sealed record ConsoleRequest(string? Type);
 
 /// <summary>
@@ -95,9 +98,16 @@ public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess con
             request = null;
         }
 
+        if (request?.Type == "sync")
+        {
+            // Messages are handled in order: whatever was said about the input before this has been sent.
+            await channel.SendTextAsync(Json(new ConsoleNotice("sync")), cancellationToken);
+            return;
+        }
+
         if (request?.Type != "break")
         {
-            await channel.SendTextAsync(Json(new ConsoleNotice("refused", Detail: "A text message must be {\"type\":\"break\"}; send keys as binary messages.")), cancellationToken);
+            await channel.SendTextAsync(Json(new ConsoleNotice("refused", Detail: "A text message must be {\"type\":\"break\"} or {\"type\":\"sync\"}; send keys as binary messages.")), cancellationToken);
             return;
         }
 

@@ -27,6 +27,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<SshHostKey> SshHostKeys => Set<SshHostKey>();
 
+    public DbSet<UserSshKey> SshKeys => Set<UserSshKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -50,6 +50,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<PasswordLogin>();
         services.AddSingleton<UserAdminService>();
+        services.AddSingleton<SshKeyService>();
         return services;
     }
 }

@@ -10,8 +10,12 @@ public enum SetupPhase
     Release,
 }
 
-/// <summary>The site's script for grants and releases: <c>SCRIPT reserve|release BOARD</c>, with PORTAL_* variables, under a timeout.</summary>
-public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<SetupScriptRunner> logger)
+/// <summary>
+/// The site's script for grants and releases: <c>SCRIPT reserve|release BOARD</c>, with PORTAL_* variables, under a
+/// timeout. PORTAL_SSH_KEYS is the path of a file (mode 0600, removed afterwards) with the holder's SSH public keys,
+/// one authorized_keys line each, so a site can install them on the board.
+/// </summary>
+public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, SshKeyService sshKeys, ILogger<SetupScriptRunner> logger)
 {
     /// <summary>The script's outcome, or null when no script is configured.</summary>
     public async Task<ShellResult?> RunAsync(SetupPhase phase, string board, string boardClass, string userEmail, int reservationId, CancellationToken cancellationToken)
@@ -31,6 +35,16 @@ public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<S
             ["PORTAL_RESERVATION"] = reservationId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
 
+        var keysFile = Path.Combine(Path.GetTempPath(), $"portal-ssh-keys-{reservationId}-{verb}-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(keysFile, "", cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keysFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllTextAsync(keysFile, await sshKeys.AuthorizedKeysOfEmailAsync(userEmail, cancellationToken), cancellationToken);
+        environment["PORTAL_SSH_KEYS"] = keysFile;
+
         // Board names are checked at start to be shell-safe; the script path is quoted.
         var commandLine = $"'{options.SetupScript.Replace("'", "'\\''", StringComparison.Ordinal)}' {verb} {board}";
         try
@@ -43,6 +57,10 @@ public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, ILogger<S
         {
             logger.LogWarning("Setup script {Phase} for {Board} (reservation {ReservationId}) timed out", verb, board, reservationId);
             return new ShellResult(-1, ex.Message);
+        }
+        finally
+        {
+            File.Delete(keysFile);
         }
     }
 }

@@ -22,6 +22,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<SandboxFiles>();
         services.AddHostedService<SandboxReconciler>();
         services.AddLabEventHandler<ReservationChanged, SandboxTeardown>();
+        services.AddLabEventHandler<SandboxChanged, SandboxKeys>();
         return services;
     }
 
