@@ -10,6 +10,7 @@ using Portal.Identity;
 using Portal.Lab;
 using Portal.Reservations;
 using Portal.Sandboxes;
+using Portal.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -31,16 +32,18 @@ builder.Services.AddArtifacts();
 builder.Services.AddDeploys();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalUi();
+builder.Services.AddWebSecurity();
 
 var app = builder.Build();
 
+app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
     app.UseHsts();
 }
 
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UsePortalApiErrors("/not-found");
 app.UseAntiforgery();
 app.UseWebSockets();
 
@@ -53,7 +56,8 @@ app.MapSandboxLogs();
 app.MapArtifactsApi();
 app.MapArtifactDownloads();
 app.MapDeploysApi();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The Content-Security-Policy of UseWebSecurity says frame-ancestors already (none), instead of Blazor's own.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAdditionalIdentityEndpoints();
 
 app.Run();

@@ -65,7 +65,7 @@ public sealed class AccessRuleTests(BrowserFixture browser) : BrowserTest(browse
         // Losing ConsoleRead as well disconnects Bob's console at once.
         var rules = Portal.Services.GetRequiredService<AccessRuleService>();
         var denied = await rules.CreateAsync(
-            new Actor("admin", PortalFactory.AdminEmail, true),
+            await Portal.AdminAsync(),
             new RuleInput(SubjectKind.User, "bob@lab.test", Capability.ConsoleRead, TargetKind.Board, "rpi-02", RuleEffect.Deny),
             CancellationToken.None);
         Assert.True(denied.Succeeded, denied.Error);

@@ -29,12 +29,14 @@ public sealed class AccessRulesPageTests : MudBunitContext
         Services.AddDbContext<ApplicationDbContext>(o => o.UseSqlite(_lab.Database.Connection));
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>();
         Services.AddSingleton<UserAdminService>();
+        Services.AddSingleton(new ActorResolver(_lab.Database));
+        Services.AddSingleton(new AuditLog(_lab.Database, _lab.Clock));
         Services.AddSingleton(_lab.Bus);
         Services.AddSingleton(_lab.Queries);
         Services.AddSingleton(_lab.Lifecycle);
         Services.AddSingleton(_lab.Queue);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
-        Services.AddSingleton(new AccessRuleService(_lab.Database, new AccessPolicy(_lab.Database), new AuditLog(_lab.Database, _lab.Clock), _lab.Bus, NullLogger<AccessRuleService>.Instance));
+        Services.AddSingleton(new AccessRuleService(_lab.Database, new AccessPolicy(_lab.Database), new ActorResolver(_lab.Database), new AuditLog(_lab.Database, _lab.Clock), _lab.Bus, NullLogger<AccessRuleService>.Instance));
         Services.AddScoped<ReservationCommands>();
         Services.AddSingleton(TestLab.Catalog(_lab.Database, _lab.Lab));
     }
@@ -117,8 +119,13 @@ public sealed class AccessRulesPageTests : MudBunitContext
             }
         }
 
-        var users = Services.GetRequiredService<UserAdminService>();
-        Assert.True((await users.CreateAsync(new NewUser("alice@lab.test", "Alice-Pass-1", false, []), CancellationToken.None)).Succeeded);
+        // The signed-in admin exists in the database too: admin rights are read from there.
+        await using var identityScope = Services.CreateAsyncScope();
+        var users = identityScope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var admin = new ApplicationUser { Id = "admin", UserName = "admin@lab.test", Email = "admin@lab.test" };
+        Assert.True((await users.CreateAsync(admin, "Admin-Pass-123")).Succeeded);
+        Assert.True((await users.AddToRoleAsync(admin, Roles.Admin)).Succeeded);
+        Assert.True((await users.CreateAsync(new ApplicationUser { UserName = "alice@lab.test", Email = "alice@lab.test" }, "Alice-Pass-1")).Succeeded);
     }
 
     private IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> RenderPage() =>

@@ -26,6 +26,7 @@ public sealed class BoardsPageTests : MudBunitContext
         Services.AddSingleton(_lab.Queue);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddScoped<ReservationCommands>();
+        Services.AddSingleton(new ActorResolver(_lab.Database));
         Services.AddSingleton(new Portal.Access.AccessPolicy(_lab.Database));
     }
 

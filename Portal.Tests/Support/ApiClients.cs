@@ -21,7 +21,7 @@ public static class ApiClients
         var users = portal.Services.GetRequiredService<UserAdminService>();
         if (email != PortalFactory.AdminEmail && (await users.ListAsync(CancellationToken.None)).All(u => u.Email != email))
         {
-            var created = await users.CreateAsync(new NewUser(email, "Api-User-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
+            var created = await users.CreateAsync(await portal.AdminAsync(), new NewUser(email, "Api-User-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
             Assert.True(created.Succeeded, created.Error);
         }
 

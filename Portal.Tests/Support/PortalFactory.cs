@@ -41,7 +41,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public async Task<Actor> CreateUserAsync(string email, string password)
     {
         var users = Services.GetRequiredService<UserAdminService>();
-        var created = await users.CreateAsync(new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
+        var created = await users.CreateAsync(await AdminAsync(), new NewUser(email, password, IsAdmin: false, Groups: []), CancellationToken.None);
         Assert.True(created.Succeeded, created.Error);
         return new Actor((await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id, email, IsAdmin: false);
     }
@@ -71,6 +71,10 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
         builder.UseSetting("Lab:Qemu:StateDirectory", Path.Combine(DataDirectory, "qemu"));
         builder.UseSetting("Artifacts:Directory", Path.Combine(DataDirectory, "artifacts"));
+
+        // Every test client comes from the same address; tests of the limits set their own.
+        builder.UseSetting("Portal:RateLimits:LoginAttemptsPerMinute", "10000");
+        builder.UseSetting("Portal:RateLimits:ApiRequestsPerMinute", "100000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

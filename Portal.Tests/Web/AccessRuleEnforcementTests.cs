@@ -255,7 +255,8 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             {
                 "token" => HttpStatusCode.Unauthorized,
                 "Instantiate" or "ConsoleRead" or "holder, forbidden" or "admin" => HttpStatusCode.Forbidden,
-                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) || route.Contains("/ssh-keys/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
+                _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) || route.Contains("/ssh-keys/", StringComparison.Ordinal)
+                    || route.Contains("/reservations/{id", StringComparison.Ordinal) => HttpStatusCode.NotFound, // someone else's reservation is a missing one
                 _ => HttpStatusCode.Forbidden,
             };
             Assert.True(expected == refused.StatusCode, $"{route}: expected {expected}, got {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
@@ -281,7 +282,7 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
 
         var allowed = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.Off, CancellationToken.None);
         var powerRule = (await rules.ListAsync(null, CancellationToken.None)).Single(r => r.Capability == Capability.Power);
-        await rules.DeleteAsync(new Actor("x", "admin", true), powerRule.Id, CancellationToken.None);
+        Assert.True((await rules.DeleteAsync(await _portal.AdminAsync(), powerRule.Id, CancellationToken.None)).Succeeded);
         var refused = await power.SwitchAsync(_allowedActor, "pine-01", PowerAction.On, CancellationToken.None);
 
         Assert.Equal((Portal.Hardware.PowerState.Off, (string?)null), (allowed.State, allowed.Error));

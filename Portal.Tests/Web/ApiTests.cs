@@ -109,9 +109,9 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
         var adminReleases = await admin.DeleteAsync($"/api/v1/reservations/{id}");
 
         Assert.Equal(HttpStatusCode.NotFound, otherGets.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, otherExtends.StatusCode);
-        Assert.Equal($"Only the holder or an admin may extend reservation {id}.", (await otherExtends.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
-        Assert.Equal(HttpStatusCode.Forbidden, otherReleases.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherExtends.StatusCode);
+        Assert.Equal($"There is no reservation {id}.", (await otherExtends.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal(HttpStatusCode.NotFound, otherReleases.StatusCode);
         Assert.Equal(HttpStatusCode.OK, adminReleases.StatusCode);
     }
 

@@ -81,7 +81,7 @@ public sealed class SandboxTests : IAsyncLifetime
         await using var portal = Portal();
         var admin = await portal.AdminAsync();
         var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
-        var bob = await portal.CreateUserAsync("bob@lab.test", "Bob-Pass-1");
+        var bob = await portal.CreateUserAsync("bob@lab.test", "Bob-Pass-1234");
         var reservation = await ReserveAsync(portal, alice, "pine-01");
         var sandboxes = portal.Services.GetRequiredService<SandboxService>();
 

@@ -23,7 +23,7 @@ public sealed class StartupTests : IDisposable
         await using (var first = new PortalFactory().WithSetting("ConnectionStrings:Portal", database))
         {
             var created = await first.Services.GetRequiredService<UserAdminService>()
-                .CreateAsync(new NewUser("kept@lab.test", "Kept-Pass-1", IsAdmin: false, Groups: []), CancellationToken.None);
+                .CreateAsync(await first.AdminAsync(), new NewUser("kept@lab.test", "Kept-Pass-123", IsAdmin: false, Groups: []), CancellationToken.None);
             Assert.True(created.Succeeded, created.Error);
         }
 
@@ -32,7 +32,7 @@ public sealed class StartupTests : IDisposable
             .WithSetting("ConnectionStrings:Portal", database)
             .WithSetting("Portal:Admin:Password", "Another-Pass-9");
 
-        await second.LoggedInClientAsync("kept@lab.test", "Kept-Pass-1");
+        await second.LoggedInClientAsync("kept@lab.test", "Kept-Pass-123");
         await second.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
     }
 

@@ -16,7 +16,12 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             return new(false, null, $"there is no board named '{board}'", []);
         }
 
-        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
+        if (disabled)
+        {
+            return Disabled;
+        }
+
         var request = new AccessRequest(userId, isAdmin, groups, capability, target.Id, target.BoardClassId, target.Name);
         return AccessDecider.Decide(request, await RulesAsync(db, capability, cancellationToken));
     }
@@ -26,7 +31,12 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rules = await RulesAsync(db, capability, cancellationToken);
-        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
+        if (disabled)
+        {
+            return new HashSet<int>();
+        }
+
         var boards = await db.Boards.AsNoTracking().Where(b => b.BoardClassId == classId).Select(b => new { b.Id, b.Name }).ToListAsync(cancellationToken);
         return boards
             .Where(board => AccessDecider.Decide(new AccessRequest(userId, isAdmin, groups, capability, board.Id, classId, board.Name), rules).Permitted)
@@ -39,23 +49,31 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rules = await RulesAsync(db, capability, cancellationToken);
-        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
         var boards = await db.Boards.AsNoTracking().Select(b => new { b.Id, b.BoardClassId, b.Name }).ToListAsync(cancellationToken);
         return boards.ToDictionary(
             board => board.Name,
-            board => AccessDecider.Decide(new AccessRequest(userId, isAdmin, groups, capability, board.Id, board.BoardClassId, board.Name), rules));
+            board => disabled ? Disabled : AccessDecider.Decide(new AccessRequest(userId, isAdmin, groups, capability, board.Id, board.BoardClassId, board.Name), rules));
     }
 
-    /// <summary>Whether the user is an admin, and their groups: read once per decision, whatever the number of boards.</summary>
-    private static async Task<(bool IsAdmin, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
+    private static readonly AccessDecision Disabled = new(false, null, "the account is disabled", []);
+
+    /// <summary>Whether the user is an admin, disabled (or gone), and their groups: read once per decision, whatever the number of boards.</summary>
+    private static async Task<(bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
     {
-        // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once.
-        var isAdmin = await (from userRole in db.UserRoles
-                             join role in db.Roles on userRole.RoleId equals role.Id
-                             where userRole.UserId == userId && role.Name == Roles.Admin
-                             select userRole).AnyAsync(cancellationToken);
-        var groups = await db.Users.Where(u => u.Id == userId).SelectMany(u => u.Groups).Select(g => g.Id).ToListAsync(cancellationToken);
-        return (isAdmin, groups.ToHashSet());
+        // Roles and groups come from the database, not the sign-in cookie, so a change takes effect at once; one query.
+        var account = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new
+            {
+                u.LockoutEnd,
+                IsAdmin = db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Admin)),
+                Groups = u.Groups.Select(g => g.Id).ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return account is null || account.LockoutEnd == DateTimeOffset.MaxValue
+            ? (false, true, new HashSet<int>())
+            : (account.IsAdmin, false, account.Groups.ToHashSet());
     }
 
     private static async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken) =>

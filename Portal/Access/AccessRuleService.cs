@@ -36,10 +36,13 @@ public sealed record RuleInput(SubjectKind SubjectKind, string? Subject, Capabil
 public sealed class AccessRuleService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     AccessPolicy policy,
+    ActorResolver actors,
     AuditLog audit,
     LabEvents events,
     ILogger<AccessRuleService> logger)
 {
+    private static readonly AdminResult NotAdmin = new("Only an admin may change access rules.");
+
     /// <summary>The rules, optionally only those that can touch one board (for it, its class, or all boards).</summary>
     public async Task<IReadOnlyList<AccessRuleView>> ListAsync(string? board, CancellationToken cancellationToken)
     {
@@ -55,6 +58,11 @@ public sealed class AccessRuleService(
 
     public async Task<AdminResult> CreateAsync(Actor actor, RuleInput input, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         var (created, error) = await InsertAsync(input, cancellationToken);
         if (created is not null)
         {
@@ -66,6 +74,11 @@ public sealed class AccessRuleService(
 
     public async Task<AdminResult> UpdateAsync(Actor actor, int ruleId, RuleInput input, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rule = await db.AccessRules.SingleOrDefaultAsync(r => r.Id == ruleId, cancellationToken);
         if (rule is null)
@@ -87,6 +100,11 @@ public sealed class AccessRuleService(
 
     public async Task<AdminResult> DeleteAsync(Actor actor, int ruleId, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rule = (await LoadAsync(db.AccessRules.Where(r => r.Id == ruleId), cancellationToken)).SingleOrDefault();
         if (rule is null)

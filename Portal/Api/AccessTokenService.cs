@@ -52,7 +52,15 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
         var revoked = await db.AccessTokens
             .Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
-        logger.LogInformation("Access token {TokenId} of user {UserId} revoked", tokenId, userId);
+        if (revoked == 1)
+        {
+            logger.LogInformation("Access token {TokenId} of user {UserId} revoked", tokenId, userId);
+        }
+        else
+        {
+            logger.LogInformation("Access token {TokenId} of user {UserId} not revoked: no such live token of theirs", tokenId, userId);
+        }
+
         return revoked == 1;
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Access;
 using Portal.Lab;
@@ -37,62 +36,61 @@ public static class AdminApi
         admin.MapGet("/users", async (UserAdminService users, CancellationToken ct) => await users.ListAsync(ct))
             .WithSummary("All users with their groups");
 
-        admin.MapPost("/users", async Task<Results<Created<UserRow>, ProblemHttpResult>> (ApiNewUser request, UserAdminService users, CancellationToken ct) =>
+        admin.MapPost("/users", async Task<Results<Created<UserRow>, ProblemHttpResult>> (ApiNewUser request, Actor actor, UserAdminService users, CancellationToken ct) =>
         {
-            var created = await users.CreateAsync(new NewUser(request.Email, request.Password, request.IsAdmin, request.Groups ?? []), ct);
+            var created = await users.CreateAsync(actor, new NewUser(request.Email, request.Password, request.IsAdmin, request.Groups ?? []), ct);
             return created.Error is { } error
                 ? Invalid(error)
                 : TypedResults.Created($"/api/v1/admin/users", (await users.ListAsync(ct)).Single(u => string.Equals(u.Email, request.Email, StringComparison.OrdinalIgnoreCase)));
         }).WithSummary("Create a user");
 
-        admin.MapPut("/users/{id}", async Task<Results<Ok<UserRow>, ProblemHttpResult>> (string id, ApiUserUpdate request, ClaimsPrincipal user, UserAdminService users, CancellationToken ct) =>
+        admin.MapPut("/users/{id}", async Task<Results<Ok<UserRow>, ProblemHttpResult>> (string id, ApiUserUpdate request, Actor actor, UserAdminService users, CancellationToken ct) =>
         {
             if ((await users.ListAsync(ct)).All(u => u.Id != id))
             {
                 return NoSuchUser(id);
             }
 
-            var acting = user.ToActor().UserId;
-            var result = await users.UpdateAsync(id, request.IsAdmin, request.Groups ?? [], acting, ct);
+            var result = await users.UpdateAsync(actor, id, request.IsAdmin, request.Groups ?? [], ct);
             if (result.Error is null)
             {
-                result = await users.SetDisabledAsync(id, request.Disabled, acting, ct);
+                result = await users.SetDisabledAsync(actor, id, request.Disabled, ct);
             }
 
             return result.Error is { } error ? Invalid(error) : TypedResults.Ok((await users.ListAsync(ct)).Single(u => u.Id == id));
         }).WithSummary("Make a user an admin or not, set their groups, disable or enable them");
 
-        admin.MapDelete("/users/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ClaimsPrincipal user, UserAdminService users, CancellationToken ct) =>
+        admin.MapDelete("/users/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, Actor actor, UserAdminService users, CancellationToken ct) =>
         {
             if ((await users.ListAsync(ct)).All(u => u.Id != id))
             {
                 return NoSuchUser(id);
             }
 
-            return await users.DeleteAsync(id, user.ToActor().UserId, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
+            return await users.DeleteAsync(actor, id, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
         }).WithSummary("Delete a user");
 
         admin.MapGet("/groups", async (UserAdminService users, CancellationToken ct) => (await users.ListGroupsAsync(ct)).Select(g => new ApiGroup(g)).ToList())
             .WithSummary("All groups");
 
-        admin.MapPost("/groups", async Task<Results<Created<ApiGroup>, ProblemHttpResult>> (ApiGroup request, UserAdminService users, CancellationToken ct) =>
-            await users.CreateGroupAsync(request.Name, ct) is { Error: { } error } ? Invalid(error) : TypedResults.Created("/api/v1/admin/groups", request))
+        admin.MapPost("/groups", async Task<Results<Created<ApiGroup>, ProblemHttpResult>> (ApiGroup request, Actor actor, UserAdminService users, CancellationToken ct) =>
+            await users.CreateGroupAsync(actor, request.Name, ct) is { Error: { } error } ? Invalid(error) : TypedResults.Created("/api/v1/admin/groups", request))
             .WithSummary("Create a group");
 
-        admin.MapDelete("/groups/{name}", async Task<Results<NoContent, ProblemHttpResult>> (string name, UserAdminService users, CancellationToken ct) =>
+        admin.MapDelete("/groups/{name}", async Task<Results<NoContent, ProblemHttpResult>> (string name, Actor actor, UserAdminService users, CancellationToken ct) =>
         {
             if (!(await users.ListGroupsAsync(ct)).Contains(name))
             {
                 return TypedResults.Problem(detail: $"There is no group named '{name}'.", statusCode: StatusCodes.Status404NotFound);
             }
 
-            return await users.DeleteGroupAsync(name, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
+            return await users.DeleteGroupAsync(actor, name, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
         }).WithSummary("Delete a group");
 
         admin.MapGet("/rules", async (AccessRuleService rules, CancellationToken ct) => (await rules.ListAsync(null, ct)).Select(ApiRule.From).ToList())
             .WithSummary("All access rules");
 
-        admin.MapPost("/rules", async Task<Results<Created<ApiRule>, ProblemHttpResult>> (ApiRule request, ClaimsPrincipal user, AccessRuleService rules, CancellationToken ct) =>
+        admin.MapPost("/rules", async Task<Results<Created<ApiRule>, ProblemHttpResult>> (ApiRule request, Actor actor, AccessRuleService rules, CancellationToken ct) =>
         {
             var (input, key, reason) = DefaultRules.Parse(new DefaultRuleOptions { Subject = request.Subject, Capability = request.Capability, Target = request.Target, Effect = request.Effect });
             if (input is null)
@@ -101,7 +99,7 @@ public static class AdminApi
             }
 
             var before = (await rules.ListAsync(null, ct)).Select(r => r.Id).ToHashSet();
-            if (await rules.CreateAsync(user.ToActor(), input, ct) is { Error: { } error })
+            if (await rules.CreateAsync(actor, input, ct) is { Error: { } error })
             {
                 return Invalid(error);
             }
@@ -110,14 +108,14 @@ public static class AdminApi
             return TypedResults.Created($"/api/v1/admin/rules/{created.Id}", ApiRule.From(created));
         }).WithSummary("Add an access rule (audited, in effect at once)");
 
-        admin.MapDelete("/rules/{id:int}", async Task<Results<NoContent, ProblemHttpResult>> (int id, ClaimsPrincipal user, AccessRuleService rules, CancellationToken ct) =>
+        admin.MapDelete("/rules/{id:int}", async Task<Results<NoContent, ProblemHttpResult>> (int id, Actor actor, AccessRuleService rules, CancellationToken ct) =>
         {
             if ((await rules.ListAsync(null, ct)).All(r => r.Id != id))
             {
                 return TypedResults.Problem(detail: $"There is no access rule {id}.", statusCode: StatusCodes.Status404NotFound);
             }
 
-            return await rules.DeleteAsync(user.ToActor(), id, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
+            return await rules.DeleteAsync(actor, id, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
         }).WithSummary("Delete an access rule (audited, in effect at once)");
 
         return api;

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -19,10 +21,38 @@ public static class ApiServiceCollectionExtensions
             .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser());
 
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+
+        // A body the API cannot bind is an exception the handler above turns into a problem detail naming the field,
+        // not a bare 400; numbers must be JSON numbers ("NaN" and "Infinity" in strings are refused).
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         return services;
     }
+
+    /// <summary>
+    /// Errors under /api are problem details, never the HTML status pages; everything else gets those pages. Requests
+    /// to /api larger than <see cref="ApiOptions.MaxRequestBodyBytes"/> are refused before they are read.
+    /// </summary>
+    public static IApplicationBuilder UsePortalApiErrors(this IApplicationBuilder app, string statusPage)
+    {
+        // The HTML pages stay outermost (re-executing needs the app's own routing); /api turns them off for itself.
+        app.UseStatusCodePagesWithReExecute(statusPage, createScopeForStatusCodePages: true);
+        app.UseWhen(IsApi, api => api
+            .Use((context, next) =>
+            {
+                context.Features.Get<IStatusCodePagesFeature>()!.Enabled = false;
+                return next(context);
+            })
+            .UseStatusCodePages()
+            .UseMiddleware<ApiBodyLimit>());
+        return app;
+    }
+
+    private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
     /// <summary>The OpenAPI document at /openapi/v1.json and a browsable reference at /scalar.</summary>
     public static IEndpointRouteBuilder MapPortalApiDocs(this IEndpointRouteBuilder endpoints)

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Consoles;
 using Portal.Lab;
@@ -55,7 +54,7 @@ public static class BoardsApi
     }
 
     private static async Task<Results<Ok<ApiPower>, ProblemHttpResult>> SwitchPowerAsync(
-        string name, PowerRequest request, ClaimsPrincipal user, LabCatalog catalog, PowerService power, CancellationToken ct)
+        string name, PowerRequest request, Actor actor, LabCatalog catalog, PowerService power, CancellationToken ct)
     {
         if (!Enum.TryParse<PowerAction>(request.Action, ignoreCase: true, out var action) || !Enum.IsDefined(action) || int.TryParse(request.Action, out _))
         {
@@ -71,8 +70,6 @@ public static class BoardsApi
         {
             return NoPower(board.Board.Name);
         }
-
-        var actor = user.ToActor();
         if (await power.MayUseAsync(actor, board.Board.Name, board.Board.Holder, ct) is { } refusal)
         {
             return TypedResults.Problem(detail: refusal, statusCode: StatusCodes.Status403Forbidden);
@@ -85,14 +82,12 @@ public static class BoardsApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SendBreakAsync(
-        string name, ClaimsPrincipal user, LabCatalog catalog, ConsoleBroker broker, ConsoleAccess consoleAccess, ConsoleBreakService breaks, CancellationToken ct)
+        string name, Actor actor, LabCatalog catalog, ConsoleBroker broker, ConsoleAccess consoleAccess, ConsoleBreakService breaks, CancellationToken ct)
     {
         if (await catalog.GetBoardAsync(name, ct) is not { } board)
         {
             return NoSuchBoard(name);
         }
-
-        var actor = user.ToActor();
         await using var watcher = broker.Watch(board.Board.Name, _ => Task.CompletedTask);
         if (watcher is null)
         {
@@ -120,7 +115,7 @@ public static class BoardsApi
             return TypedResults.Problem(detail: $"Board {board.Board.Name} has no console.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        var actor = context.User.ToActor();
+        var actor = await Actor.OfAsync(context);
         if ((await consoleAccess.DecideAsync(actor, board.Board.Name, ct)).ReadRefusal is { } refusal)
         {
             return TypedResults.Problem(detail: $"You may not watch the console of {board.Board.Name}: {refusal}.", statusCode: StatusCodes.Status403Forbidden);
@@ -138,7 +133,7 @@ public static class BoardsApi
 
     private static async Task<IResult> OpenTunnelAsync(string name, int port, HttpContext context, TunnelService tunnels)
     {
-        var actor = context.User.ToActor();
+        var actor = await Actor.OfAsync(context);
         var (target, error) = await tunnels.DecideAsync(actor, name, port, context.RequestAborted);
         if (error is not null)
         {

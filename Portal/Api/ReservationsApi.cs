@@ -1,5 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Portal.Identity;
 using Portal.Lab;
 using Portal.Reservations;
@@ -27,32 +27,31 @@ public static class ReservationsApi
         api.MapPost("/reservations", ReserveAsync)
             .WithSummary("Reserve a board, or any free board of a class (optionally waiting in the queue)");
 
-        api.MapGet("/reservations", async (ClaimsPrincipal user, ReservationQueries reservations, bool? active, CancellationToken ct) =>
-            (await reservations.ListAsync(new ReservationFilter(UserId: user.ToActor().UserId, ActiveOnly: active == true), ct)).Select(ApiReservation.From).ToList())
+        api.MapGet("/reservations", async (Actor actor, ReservationQueries reservations, bool? active, CancellationToken ct) =>
+            (await reservations.ListAsync(new ReservationFilter(UserId: actor.UserId, ActiveOnly: active == true), ct)).Select(ApiReservation.From).ToList())
             .WithSummary("My reservations, newest first (?active=true for the current ones)");
 
-        api.MapGet("/reservations/{id:int}", async Task<Results<Ok<ApiReservation>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationQueries reservations, CancellationToken ct) =>
+        api.MapGet("/reservations/{id:int}", async Task<Results<Ok<ApiReservation>, ProblemHttpResult>> (int id, Actor actor, ReservationQueries reservations, CancellationToken ct) =>
         {
-            var actor = user.ToActor();
             return await reservations.GetAsync(id, ct) is { } view && (actor.IsHolderOrAdmin(view.UserId))
                 ? TypedResults.Ok(ApiReservation.From(view))
                 : Problem(new ReservationError(ReservationErrorKind.NotFound, $"There is no reservation {id} of yours."));
         }).WithSummary("One of my reservations");
 
-        api.MapPost("/reservations/{id:int}/extend", async (int id, ExtendRequest? request, ClaimsPrincipal user, ReservationLifecycle reservations, CancellationToken ct) =>
-            Respond(await reservations.ExtendAsync(user.ToActor(), id, request?.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null, ct)))
+        api.MapPost("/reservations/{id:int}/extend", async (int id, ExtendRequest? request, Actor actor, ReservationLifecycle reservations, CancellationToken ct) =>
+            Respond(await reservations.ExtendAsync(actor, id, request?.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null, ct)))
             .WithSummary("Extend a reservation (by the default lease unless minutes are given), up to the maximum lease");
 
-        api.MapDelete("/reservations/{id:int}", async (int id, ClaimsPrincipal user, ReservationLifecycle reservations, CancellationToken ct) =>
-            Respond(await reservations.ReleaseAsync(user.ToActor(), id, ct)))
+        api.MapDelete("/reservations/{id:int}", async (int id, Actor actor, ReservationLifecycle reservations, CancellationToken ct) =>
+            Respond(await reservations.ReleaseAsync(actor, id, ct)))
             .WithSummary("Release a reservation (admins may release anyone's)");
 
-        api.MapGet("/queue", async (ClaimsPrincipal user, ReservationQueries reservations, CancellationToken ct) =>
-            (await reservations.QueueAsync(user.ToActor().UserId, ct)).Select(ApiQueueEntry.From).ToList())
+        api.MapGet("/queue", async (Actor actor, ReservationQueries reservations, CancellationToken ct) =>
+            (await reservations.QueueAsync(actor.UserId, ct)).Select(ApiQueueEntry.From).ToList())
             .WithSummary("My waiting requests with their place in the queue");
 
-        api.MapDelete("/queue/{id:int}", async Task<Results<Ok<ApiQueueEntry>, ProblemHttpResult>> (int id, ClaimsPrincipal user, ReservationQueue queue, CancellationToken ct) =>
-            await queue.CancelQueueEntryAsync(user.ToActor(), id, ct) is { Error: null, Queued: { } queued }
+        api.MapDelete("/queue/{id:int}", async Task<Results<Ok<ApiQueueEntry>, ProblemHttpResult>> (int id, Actor actor, ReservationQueue queue, CancellationToken ct) =>
+            await queue.CancelQueueEntryAsync(actor, id, ct) is { Error: null, Queued: { } queued }
                 ? TypedResults.Ok(ApiQueueEntry.From(queued))
                 : Problem(new ReservationError(ReservationErrorKind.NotFound, $"There is no waiting request {id} of yours.")))
             .WithSummary("Leave the queue");
@@ -61,10 +60,20 @@ public static class ReservationsApi
     }
 
     private static async Task<Results<Created<ApiReservation>, Accepted<ApiQueueEntry>, ProblemHttpResult>> ReserveAsync(
-        ReserveRequest request, ClaimsPrincipal user, ReservationLifecycle lifecycle, ReservationQueue queue, CancellationToken ct)
+        ReserveRequest request, Actor actor, ReservationLifecycle lifecycle, ReservationQueue queue, IOptionsMonitor<ReservationOptions> options, CancellationToken ct)
     {
+        var maxLease = options.CurrentValue.MaxLease;
+        if (request.LeaseMinutes is { } asked && asked > maxLease.TotalMinutes)
+        {
+            return Problem(new ReservationError(ReservationErrorKind.Invalid, $"leaseMinutes may be at most {maxLease.TotalMinutes:0} (Lab:Reservations:MaxLease)."));
+        }
+
+        if (request.LeaseMinutes is <= 0)
+        {
+            return Problem(new ReservationError(ReservationErrorKind.Invalid, "leaseMinutes must be greater than zero."));
+        }
+
         var lease = request.LeaseMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-        var actor = user.ToActor();
         var outcome = (request.Board, request.Class) switch
         {
             ({ } board, null) => await lifecycle.ReserveBoardAsync(actor, board, lease, ct),

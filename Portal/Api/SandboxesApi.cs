@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -21,8 +20,8 @@ public static class SandboxesApi
     {
         const string sandbox = "/boards/{name}/sandbox";
 
-        api.MapGet(sandbox, async Task<Results<Ok<ApiSandbox>, ProblemHttpResult>> (string name, ClaimsPrincipal user, SandboxService sandboxes, CancellationToken ct) =>
-            await MineAsync(user.ToActor(), name, sandboxes, ct) is { } mine
+        api.MapGet(sandbox, async Task<Results<Ok<ApiSandbox>, ProblemHttpResult>> (string name, Actor actor, SandboxService sandboxes, CancellationToken ct) =>
+            await MineAsync(actor, name, sandboxes, ct) is { } mine
                 ? TypedResults.Ok(ApiSandbox.From(mine))
                 : NoSandbox(name))
             .WithSummary("The board's newest sandbox, for its holder: status INIT, READY, TERMINATING, TERMINATED or FAILED (with the reason)");
@@ -30,9 +29,8 @@ public static class SandboxesApi
         api.MapPost(sandbox, LaunchAsync)
             .WithSummary("Launch a sandbox for the board you hold (from the class's default image unless one is named); answers once it is READY or FAILED");
 
-        api.MapDelete(sandbox, async Task<Results<Ok<ApiSandbox>, ProblemHttpResult>> (string name, ClaimsPrincipal user, SandboxService sandboxes, CancellationToken ct) =>
+        api.MapDelete(sandbox, async Task<Results<Ok<ApiSandbox>, ProblemHttpResult>> (string name, Actor actor, SandboxService sandboxes, CancellationToken ct) =>
         {
-            var actor = user.ToActor();
             if (await sandboxes.LatestForBoardAsync(name, ct) is not { } live)
             {
                 return NoSandbox(name);
@@ -52,9 +50,8 @@ public static class SandboxesApi
             return stopped.Sandbox is { } view ? TypedResults.Ok(ApiSandbox.From(view)) : TypedResults.Problem(detail: stopped.Error, statusCode: StatusCodes.Status409Conflict);
         }).WithSummary("Stop and remove the board's sandbox; the reservation goes on");
 
-        api.MapGet($"{sandbox}/logs", async Task<Results<ContentHttpResult, ProblemHttpResult>> (string name, ClaimsPrincipal user, SandboxService sandboxes, CancellationToken ct) =>
+        api.MapGet($"{sandbox}/logs", async Task<Results<ContentHttpResult, ProblemHttpResult>> (string name, Actor actor, SandboxService sandboxes, CancellationToken ct) =>
         {
-            var actor = user.ToActor();
             return await MineAsync(actor, name, sandboxes, ct) is { } mine && await sandboxes.LogsAsync(actor, mine.Id, ct) is { } logs
                 ? TypedResults.Text(logs, "text/plain; charset=utf-8")
                 : NoSandbox(name);
@@ -74,14 +71,12 @@ public static class SandboxesApi
     }
 
     private static async Task<Results<Created<ApiSandbox>, ProblemHttpResult>> LaunchAsync(
-        string name, LaunchSandboxRequest? request, ClaimsPrincipal user, LabCatalog catalog, SandboxService sandboxes, CancellationToken ct)
+        string name, LaunchSandboxRequest? request, Actor actor, LabCatalog catalog, SandboxService sandboxes, CancellationToken ct)
     {
         if (await catalog.GetBoardAsync(name, ct) is not { } board)
         {
             return BoardsApi.NoSuchBoard(name);
         }
-
-        var actor = user.ToActor();
         if (board.Board.Holder is not { } holder)
         {
             return TypedResults.Problem(detail: $"Board {board.Board.Name} is not reserved; reserve it before launching a sandbox.", statusCode: StatusCodes.Status409Conflict);
@@ -104,7 +99,7 @@ public static class SandboxesApi
     private static async Task<IResult> ExecAsync(string name, string[]? command, int? columns, int? rows, HttpContext context, SandboxService sandboxes)
     {
         var ct = context.RequestAborted;
-        var actor = context.User.ToActor();
+        var actor = await Actor.OfAsync(context);
         if (await UsableAsync(actor, name, sandboxes, ct) is { Problem: { } problem })
         {
             return problem;
@@ -196,7 +191,7 @@ public static class SandboxesApi
     private static async Task<IResult> CopyInAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
+        var (sandbox, problem) = await UsableAtAsync(await Actor.OfAsync(context), name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -204,7 +199,7 @@ public static class SandboxesApi
 
         try
         {
-            await files.CopyInAsync(context.User.ToActor(), sandbox!.Id, path!, context.Request.Body, ct);
+            await files.CopyInAsync(await Actor.OfAsync(context), sandbox!.Id, path!, context.Request.Body, ct);
             return TypedResults.NoContent();
         }
         catch (ContainerEngineException ex)
@@ -216,7 +211,7 @@ public static class SandboxesApi
     private static async Task<IResult> CopyOutAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
+        var (sandbox, problem) = await UsableAtAsync(await Actor.OfAsync(context), name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -224,7 +219,7 @@ public static class SandboxesApi
 
         try
         {
-            return TypedResults.Stream(await files.CopyOutAsync(context.User.ToActor(), sandbox!.Id, path!, ct), "application/x-tar");
+            return TypedResults.Stream(await files.CopyOutAsync(await Actor.OfAsync(context), sandbox!.Id, path!, ct), "application/x-tar");
         }
         catch (ContainerEngineException ex)
         {

@@ -35,8 +35,8 @@ public static class ArtifactsApi
 
         api.MapGet("/{id:int}/content", DownloadAsync).WithSummary("The artifact's bytes, checked against its digest first (a corrupted file is refused)");
 
-        api.MapDelete("/{id:int}", async Task<Results<NoContent, ProblemHttpResult>> (int id, ClaimsPrincipal user, ArtifactStore store, CancellationToken ct) =>
-            await store.DeleteAsync(user.ToActor(), id, ct) is { } error ? Problem(error) : TypedResults.NoContent())
+        api.MapDelete("/{id:int}", async Task<Results<NoContent, ProblemHttpResult>> (int id, Actor actor, ArtifactStore store, CancellationToken ct) =>
+            await store.DeleteAsync(actor, id, ct) is { } error ? Problem(error) : TypedResults.NoContent())
             .WithSummary("Delete an artifact (its uploader or an admin)");
 
         return endpoints;
@@ -61,7 +61,7 @@ public static class ArtifactsApi
         });
 
     private static async Task<Results<Created<ApiArtifact>, ProblemHttpResult>> UploadAsync(
-        string name, string? tags, HttpContext context, ClaimsPrincipal user, ArtifactStore store, CancellationToken ct)
+        string name, string? tags, HttpContext context, Actor actor, ArtifactStore store, CancellationToken ct)
     {
         // The store enforces the user's quota while streaming; the server's default body limit (30 MB) would cut off kernels and disks.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -70,7 +70,7 @@ public static class ArtifactsApi
         }
 
         var labels = tags?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        var upload = await store.AddAsync(user.ToActor(), name, labels, context.Request.Body, context.Request.ContentLength, null, ct);
+        var upload = await store.AddAsync(actor, name, labels, context.Request.Body, context.Request.ContentLength, null, ct);
         return upload is { Artifact: { } artifact }
             ? TypedResults.Created($"/api/v1/artifacts/{artifact.Id}", ApiArtifact.From(artifact, upload.Deduplicated))
             : Problem(upload.Error!);

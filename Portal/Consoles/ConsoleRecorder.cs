@@ -25,7 +25,7 @@ public sealed class ConsoleRecorder(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(LogPath(0))!);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(LogPath(0))!);
         foreach (var active in await reservations.ListAsync(new ReservationFilter(ActiveOnly: true, Take: int.MaxValue), cancellationToken))
         {
             Start(active.Id, active.Board);
@@ -60,7 +60,7 @@ public sealed class ConsoleRecorder(
             return;
         }
 
-        var file = new FileStream(LogPath(reservationId), FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
+        var file = PrivateFiles.OpenAppend(LogPath(reservationId));
         var recording = new Recording(file, options.Value.MaxLogBytes);
         if (!_recordings.TryAdd(reservationId, recording))
         {

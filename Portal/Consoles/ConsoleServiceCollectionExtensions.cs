@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Portal.Identity;
 using Portal.Reservations;
 
@@ -26,9 +25,8 @@ public static class ConsoleServiceCollectionExtensions
     /// <summary>GET /reservations/{id}/console.log: the recorded console of a reservation, for its holder and admins.</summary>
     public static IEndpointRouteBuilder MapConsoleLogs(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/reservations/{id:int}/console.log", async (int id, ClaimsPrincipal user, ReservationQueries reservations, ConsoleRecorder recorder, CancellationToken ct) =>
+        endpoints.MapGet("/reservations/{id:int}/console.log", async (int id, Actor actor, ReservationQueries reservations, ConsoleRecorder recorder, CancellationToken ct) =>
         {
-            var actor = user.ToActor();
             if (await reservations.GetAsync(id, ct) is not { } reservation || !actor.IsHolderOrAdmin(reservation.UserId))
             {
                 return Results.NotFound();

@@ -25,14 +25,15 @@ public static class DataServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Resolves a relative SQLite file against the content root and makes sure its folder exists.</summary>
+    /// <summary>Resolves a relative SQLite file against the content root and creates its folder and the file, for the portal's user only.</summary>
     internal static string SqliteConnectionString(string connectionString, string contentRoot)
     {
         var csb = new SqliteConnectionStringBuilder(connectionString);
         if (csb.DataSource is { Length: > 0 } file && file != ":memory:" && csb.Mode != SqliteOpenMode.Memory)
         {
             csb.DataSource = Path.GetFullPath(file, contentRoot);
-            Directory.CreateDirectory(Path.GetDirectoryName(csb.DataSource)!);
+            PrivateFiles.CreateFolder(Path.GetDirectoryName(csb.DataSource)!);
+            PrivateFiles.CreateFile(csb.DataSource);
         }
 
         return csb.ToString();

@@ -40,9 +40,13 @@ public sealed class Reservation
 
     public Board Board { get; set; } = null!;
 
-    public required string UserId { get; set; }
+    /// <summary>The holder; null once their account was deleted (the reservation stays, as history).</summary>
+    public required string? UserId { get; set; }
 
-    public ApplicationUser User { get; set; } = null!;
+    public ApplicationUser? User { get; set; }
+
+    /// <summary>The holder's email, kept here when their account is deleted, so history still says who it was.</summary>
+    public string? DeletedUserEmail { get; set; }
 
     public ReservationState State { get; set; }
 

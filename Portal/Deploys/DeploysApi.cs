@@ -29,9 +29,8 @@ public static class DeploysApi
         api.MapPost("/boards/{name}/deploy", DeployAsync)
             .WithSummary("Deploy artifacts to a board you hold; with boot, power-cycle it, and with expect, wait for a regular expression on its console");
 
-        api.MapGet("/reservations/{id:int}/deployments", async Task<Results<Ok<List<ApiDeployment>>, ProblemHttpResult>> (int id, ClaimsPrincipal user, Reservations.ReservationQueries reservations, DeployService deploys, CancellationToken ct) =>
+        api.MapGet("/reservations/{id:int}/deployments", async Task<Results<Ok<List<ApiDeployment>>, ProblemHttpResult>> (int id, Actor actor, Reservations.ReservationQueries reservations, DeployService deploys, CancellationToken ct) =>
         {
-            var actor = user.ToActor();
             return await reservations.GetAsync(id, ct) is { } reservation && actor.IsHolderOrAdmin(reservation.UserId)
                 ? TypedResults.Ok((await deploys.ListAsync(id, null, ct)).Select(ApiDeployment.From).ToList())
                 : TypedResults.Problem(detail: $"There is no reservation {id} of yours.", statusCode: StatusCodes.Status404NotFound);
@@ -41,9 +40,8 @@ public static class DeploysApi
     }
 
     private static async Task<Results<Ok<ApiDeployment>, ProblemHttpResult>> DeployAsync(
-        string name, ApiDeployRequest request, ClaimsPrincipal user, DeployService deploys, ArtifactStore store, CancellationToken ct)
+        string name, ApiDeployRequest request, Actor actor, DeployService deploys, ArtifactStore store, CancellationToken ct)
     {
-        var actor = user.ToActor();
         var artifacts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (slot, reference) in request.Artifacts ?? [])
         {

@@ -13,7 +13,7 @@ public abstract record LabEvent
         ReservationChanged changed => changed.Board == board,
         PowerChanged changed => changed.Board == board,
         SandboxChanged changed => changed.Board == board,
-        RulesChanged => true,
+        RulesChanged or UsersChanged => true,
         _ => false,
     };
 }
@@ -29,6 +29,12 @@ public sealed record QueueChanged(string BoardClass) : LabEvent;
 
 /// <summary>An access rule was added, changed or removed: every open page re-decides what its user may do.</summary>
 public sealed record RulesChanged : LabEvent;
+
+/// <summary>
+/// A user's roles, groups or account changed (or a group went, <paramref name="UserId"/> null): open consoles and
+/// terminals decide again what their user may do, as for <see cref="RulesChanged"/>.
+/// </summary>
+public sealed record UsersChanged(string? UserId) : LabEvent;
 
 /// <summary>A board's power was switched (or found in a new state).</summary>
 public sealed record PowerChanged(string Board, PowerState State) : LabEvent;

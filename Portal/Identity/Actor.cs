@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Security.Claims;
+
 namespace Portal.Identity;
 
 /// <summary>Who asks, in every area: every check of "holder or admin" is made against this.</summary>
@@ -5,4 +8,15 @@ public sealed record Actor(string UserId, string Email, bool IsAdmin)
 {
     /// <summary>The one rule for acting on something a user holds or owns (a reservation, a queue entry, a sandbox, a log): that user, or an admin.</summary>
     public bool IsHolderOrAdmin(string? holderUserId) => IsAdmin || (holderUserId is not null && holderUserId == UserId);
+
+    /// <summary>
+    /// Lets an endpoint take the signed-in user as a parameter, resolved by <see cref="ActorResolver"/>: whether they
+    /// are an admin comes from the database, not the cookie. Endpoints taking it require authentication.
+    /// </summary>
+    public static async ValueTask<Actor?> BindAsync(HttpContext context, ParameterInfo parameter) =>
+        context.User.FindFirstValue(ClaimTypes.NameIdentifier) is null ? null : await OfAsync(context);
+
+    /// <summary>The signed-in user of the request, as <see cref="ActorResolver"/> sees them.</summary>
+    public static Task<Actor> OfAsync(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Portal.Audit;
 using Portal.Data;
+using Portal.Reservations;
 
 namespace Portal.Identity;
 
@@ -20,12 +22,25 @@ public sealed record AdminResult(string? Error)
 }
 
 /// <summary>
-/// What the Users admin page does: create, edit, disable and delete users, and manage groups.
-/// Each call takes its own scope, so a long-lived circuit holds no DbContext. The acting admin
-/// cannot lock themselves out, and the last admin cannot be removed.
+/// What the Users admin page does: create, edit, disable and delete users, and manage groups. Every change is made
+/// only for an acting admin (checked here, in the database, not only by the page), changes the security stamp of
+/// every user it touches, so their sign-ins end within <see cref="SecurityOptions.RevalidationInterval"/>, and
+/// publishes <see cref="UsersChanged"/>, so open consoles and terminals decide again at once. Disabling or deleting a
+/// user first ends all they hold. Each call takes its own scope, so a long-lived circuit holds no DbContext. The
+/// acting admin cannot lock themselves out, and the last admin cannot be removed.
 /// </summary>
-public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<UserAdminService> logger)
+public sealed class UserAdminService(
+    IServiceScopeFactory scopeFactory,
+    ActorResolver actors,
+    ReservationQueries reservations,
+    ReservationQueue queue,
+    ReservationLifecycle lifecycle,
+    AuditLog audit,
+    LabEvents events,
+    ILogger<UserAdminService> logger)
 {
+    private static readonly AdminResult NotAdmin = new("Only an admin may manage users and groups.");
+
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -37,8 +52,13 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
             .ToList();
     }
 
-    public async Task<AdminResult> CreateAsync(NewUser request, CancellationToken cancellationToken)
+    public async Task<AdminResult> CreateAsync(Actor actor, NewUser request, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
@@ -51,13 +71,19 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
         }
 
         result = AdminResult.From(await users.AddToRolesAsync(user, request.IsAdmin ? Roles.All : [Roles.User]));
-        logger.LogInformation("User {Email} created (admin: {IsAdmin})", request.Email, request.IsAdmin);
+        logger.LogInformation("User {Email} created by {ActingUser} (admin: {IsAdmin})", request.Email, actor.Email, request.IsAdmin);
+        await audit.WriteAsync(actor.Email, "user-create", null, null, $"{request.Email}{(request.IsAdmin ? ", admin" : "")}", cancellationToken);
         return result;
     }
 
     /// <summary>Sets a user's admin role and group memberships.</summary>
-    public async Task<AdminResult> UpdateAsync(string userId, bool isAdmin, IReadOnlyList<string> groups, string actingUserId, CancellationToken cancellationToken)
+    public async Task<AdminResult> UpdateAsync(Actor actor, string userId, bool isAdmin, IReadOnlyList<string> groups, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
@@ -68,7 +94,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
         }
 
         var wasAdmin = await users.IsInRoleAsync(user, Roles.Admin);
-        if (wasAdmin && !isAdmin && await RemovingLastOrSelfAsync(db, userId, actingUserId, "take the admin role from", cancellationToken) is { } refused)
+        if (wasAdmin && !isAdmin && await RemovingLastOrSelfAsync(db, userId, actor.UserId, "take the admin role from", cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -81,13 +107,29 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
             result = AdminResult.From(isAdmin ? await users.AddToRoleAsync(user, Roles.Admin) : await users.RemoveFromRoleAsync(user, Roles.Admin));
         }
 
-        logger.LogInformation("User {Email} updated by {ActingUserId}: admin {IsAdmin}, groups {Groups}", user.Email, actingUserId, isAdmin, groups);
+        if (result.Succeeded)
+        {
+            // A new stamp ends the user's existing sign-ins at their next check, with the roles they had in them.
+            result = AdminResult.From(await users.UpdateSecurityStampAsync(user));
+        }
+
+        logger.LogInformation("User {Email} updated by {ActingUser}: admin {IsAdmin}, groups {Groups}", user.Email, actor.Email, isAdmin, groups);
+        await audit.WriteAsync(actor.Email, "user-edit", null, null, $"{user.Email}: {(isAdmin ? "admin" : "user")}, groups [{string.Join(", ", groups)}]", cancellationToken);
+        events.Publish(new UsersChanged(userId));
         return result;
     }
 
-    /// <summary>A disabled user cannot log in, and their open sessions end at the next security-stamp check.</summary>
-    public async Task<AdminResult> SetDisabledAsync(string userId, bool disabled, string actingUserId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A disabled user cannot log in; what they hold ends now (reservations with their teardown, queued requests,
+    /// sandboxes, consoles and terminals), and their open sessions end at the next security-stamp check.
+    /// </summary>
+    public async Task<AdminResult> SetDisabledAsync(Actor actor, string userId, bool disabled, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
@@ -97,24 +139,40 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
             return new("That user no longer exists.");
         }
 
-        if (disabled && await RemovingLastOrSelfAsync(db, userId, actingUserId, "disable", cancellationToken) is { } refused)
+        if (disabled && await RemovingLastOrSelfAsync(db, userId, actor.UserId, "disable", cancellationToken) is { } refused)
         {
             return refused;
         }
 
         await users.SetLockoutEnabledAsync(user, true);
         var result = AdminResult.From(await users.SetLockoutEndDateAsync(user, disabled ? DateTimeOffset.MaxValue : null));
-        if (result.Succeeded)
+        if (!result.Succeeded)
         {
-            await users.UpdateSecurityStampAsync(user);
-            logger.LogInformation("User {Email} {Action} by {ActingUserId}", user.Email, disabled ? "disabled" : "enabled", actingUserId);
+            return result;
+        }
+
+        await users.UpdateSecurityStampAsync(user);
+        logger.LogInformation("User {Email} {Action} by {ActingUser}", user.Email, disabled ? "disabled" : "enabled", actor.Email);
+        await audit.WriteAsync(actor.Email, disabled ? "user-disable" : "user-enable", null, null, user.Email, cancellationToken);
+
+        // Disabled first, so the user cannot reserve again while what they hold is being ended.
+        events.Publish(new UsersChanged(userId));
+        if (disabled)
+        {
+            await EndHoldingsAsync(actor, userId, $"{user.Email} was disabled", cancellationToken);
         }
 
         return result;
     }
 
-    public async Task<AdminResult> DeleteAsync(string userId, string actingUserId, CancellationToken cancellationToken)
+    /// <summary>Ends all the user holds, as a force-release would, then deletes the account; their reservations and the audit log keep their email.</summary>
+    public async Task<AdminResult> DeleteAsync(Actor actor, string userId, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
@@ -124,13 +182,27 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
             return new("That user no longer exists.");
         }
 
-        if (await RemovingLastOrSelfAsync(db, userId, actingUserId, "delete", cancellationToken) is { } refused)
+        if (await RemovingLastOrSelfAsync(db, userId, actor.UserId, "delete", cancellationToken) is { } refused)
         {
             return refused;
         }
 
+        // Locked out first, so nothing new is reserved between ending what they hold and the delete.
+        await users.SetLockoutEnabledAsync(user, true);
+        await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+        events.Publish(new UsersChanged(userId));
+        await EndHoldingsAsync(actor, userId, $"{user.Email} was deleted", cancellationToken);
+
+        await db.Reservations.Where(r => r.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DeletedUserEmail, user.Email), cancellationToken);
         var result = AdminResult.From(await users.DeleteAsync(user));
-        logger.LogInformation("User {Email} deleted by {ActingUserId}", user.Email, actingUserId);
+        if (result.Succeeded)
+        {
+            logger.LogInformation("User {Email} deleted by {ActingUser}", user.Email, actor.Email);
+            await audit.WriteAsync(actor.Email, "user-delete", null, null, user.Email, cancellationToken);
+            events.Publish(new UsersChanged(userId));
+        }
+
         return result;
     }
 
@@ -141,8 +213,13 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
         return await db.Groups.AsNoTracking().OrderBy(g => g.Name).Select(g => g.Name).ToListAsync(cancellationToken);
     }
 
-    public async Task<AdminResult> CreateGroupAsync(string name, CancellationToken cancellationToken)
+    public async Task<AdminResult> CreateGroupAsync(Actor actor, string name, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         name = name.Trim();
         if (name.Length is 0 or > 100 || name == "*")
         {
@@ -158,17 +235,52 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, ILogger<
 
         db.Groups.Add(new Group { Name = name });
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Group {Group} created", name);
+        logger.LogInformation("Group {Group} created by {ActingUser}", name, actor.Email);
+        await audit.WriteAsync(actor.Email, "group-create", null, null, name, cancellationToken);
         return AdminResult.Ok;
     }
 
-    public async Task<AdminResult> DeleteGroupAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Deletes a group; its members lose what it granted them at once.</summary>
+    public async Task<AdminResult> DeleteGroupAsync(Actor actor, string name, CancellationToken cancellationToken)
     {
+        if (!await actors.IsAdminAsync(actor.UserId, cancellationToken))
+        {
+            return NotAdmin;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var members = await db.Users.Where(u => u.Groups.Any(g => g.Name == name)).ToListAsync(cancellationToken);
         var deleted = await db.Groups.Where(g => g.Name == name).ExecuteDeleteAsync(cancellationToken);
-        logger.LogInformation("Group {Group} deleted", name);
-        return deleted == 0 ? new($"There is no group named '{name}'.") : AdminResult.Ok;
+        if (deleted == 0)
+        {
+            return new($"There is no group named '{name}'.");
+        }
+
+        foreach (var member in members)
+        {
+            await users.UpdateSecurityStampAsync(member);
+        }
+
+        logger.LogInformation("Group {Group} deleted by {ActingUser}", name, actor.Email);
+        await audit.WriteAsync(actor.Email, "group-delete", null, null, name, cancellationToken);
+        events.Publish(new UsersChanged(null));
+        return AdminResult.Ok;
+    }
+
+    /// <summary>Drops the user's waiting requests and ends their active reservations, each with its audit entry and teardown.</summary>
+    private async Task EndHoldingsAsync(Actor actor, string userId, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var queued in await reservations.QueueAsync(userId, cancellationToken))
+        {
+            await queue.CancelQueueEntryAsync(actor, queued.Id, cancellationToken);
+        }
+
+        foreach (var held in await reservations.ListAsync(new ReservationFilter(UserId: userId, ActiveOnly: true), cancellationToken))
+        {
+            await lifecycle.EndAsAdminAsync(actor.Email, held.Id, reason, cancellationToken);
+        }
     }
 
     private static async Task<HashSet<string>> AdminIdsAsync(ApplicationDbContext db, CancellationToken cancellationToken) =>

@@ -106,7 +106,7 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
             {
                 BoardId = r.ActiveBoardId!.Value,
                 r.State,
-                Holder = new BoardHolder(r.Id, r.UserId, r.User.Email ?? r.UserId, r.ExpiresAt, r.State == ReservationState.Preparing),
+                Holder = new BoardHolder(r.Id, r.UserId!, r.User!.Email ?? r.UserId!, r.ExpiresAt, r.State == ReservationState.Preparing),
             })
             .ToDictionaryAsync(r => r.BoardId, r => (r.State == ReservationState.Releasing ? null : r.Holder, r.State == ReservationState.Releasing), cancellationToken);
 

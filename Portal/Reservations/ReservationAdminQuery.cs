@@ -24,7 +24,7 @@ public sealed class ReservationAdminQuery(IDbContextFactory<ApplicationDbContext
         var reservations = db.Reservations.AsQueryable();
         if (!string.IsNullOrWhiteSpace(query.User))
         {
-            reservations = reservations.Where(r => r.User.Email != null && EF.Functions.Like(r.User.Email, PagedQuery.Containing(query.User), "\\"));
+            reservations = reservations.Where(r => (r.User!.Email ?? r.DeletedUserEmail) != null && EF.Functions.Like(r.User!.Email ?? r.DeletedUserEmail!, PagedQuery.Containing(query.User), "\\"));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Board))
@@ -50,7 +50,7 @@ public sealed class ReservationAdminQuery(IDbContextFactory<ApplicationDbContext
         var sorted = query.SortBy switch
         {
             nameof(ReservationView.Board) => reservations.OrderBy(r => r.Board.Name, query.Descending).ThenByDescending(r => r.Id),
-            nameof(ReservationView.UserEmail) => reservations.OrderBy(r => r.User.Email, query.Descending).ThenByDescending(r => r.Id),
+            nameof(ReservationView.UserEmail) => reservations.OrderBy(r => r.User!.Email ?? r.DeletedUserEmail, query.Descending).ThenByDescending(r => r.Id),
             nameof(ReservationView.State) => reservations.OrderBy(r => r.State, query.Descending).ThenByDescending(r => r.Id),
             nameof(ReservationView.ExpiresAt) => reservations.OrderBy(r => r.ExpiresAt, query.Descending).ThenByDescending(r => r.Id),
             // Ids grow with the grant time, so they order by it too, on the primary key.

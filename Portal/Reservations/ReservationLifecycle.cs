@@ -444,9 +444,10 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
+        // Someone else's reservation is answered as a missing one: a refusal would tell that the id exists.
         if (!actor.IsHolderOrAdmin(reservation.UserId))
         {
-            return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"Only the holder or an admin may {verb} reservation {reservationId}.");
+            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
         return reservation.State.IsHeld()

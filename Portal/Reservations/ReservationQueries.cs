@@ -75,6 +75,6 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
 
     internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
         query.AsNoTracking().Select(r => new ReservationView(
-            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId, r.User.Email ?? r.UserId, r.State,
+            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
             r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput));
 }

@@ -110,7 +110,7 @@ public sealed class SandboxService(
         }
 
         var board = reservation.Board;
-        if (await RefusalAsync(actor, reservation.UserId, board.Name, cancellationToken) is { } refusal)
+        if (await RefusalAsync(actor, reservation.UserId!, board.Name, cancellationToken) is { } refusal)
         {
             return SandboxOutcome.Fail(refusal);
         }
@@ -176,7 +176,7 @@ public sealed class SandboxService(
                 [OwnerLabel] = settings.Owner,
                 ["portal.reservation"] = reservation.Id.ToString(CultureInfo.InvariantCulture),
                 ["portal.board"] = board.Name,
-                ["portal.user"] = reservation.User.Email ?? reservation.UserId,
+                ["portal.user"] = reservation.User!.Email ?? reservation.UserId!,
             },
             device,
             settings.ContainerDevicePath,
@@ -518,6 +518,6 @@ public sealed class SandboxService(
         var owner = options.CurrentValue.Owner;
         return sandboxes.AsNoTracking().Select(s => new SandboxView(
             owner,
-            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId, s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
+            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId ?? "", s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Portal.Hardware.Containers;
 using Portal.Identity;
@@ -30,14 +29,15 @@ public static class SandboxServiceCollectionExtensions
     /// <summary>GET /sandboxes/{id}/logs: the sandbox's output, for its holder and admins; <c>?download=1</c> saves it as a file.</summary>
     public static IEndpointRouteBuilder MapSandboxLogs(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/sandboxes/{id:int}/logs", async (int id, bool? download, ClaimsPrincipal user, SandboxService sandboxes, CancellationToken ct) =>
+        endpoints.MapGet("/sandboxes/{id:int}/logs", async (int id, string? download, Actor actor, SandboxService sandboxes, CancellationToken ct) =>
         {
-            if (await sandboxes.LogsAsync(user.ToActor(), id, ct) is not { } logs)
+            if (await sandboxes.LogsAsync(actor, id, ct) is not { } logs)
             {
                 return Results.NotFound();
             }
 
-            return download == true
+            // A link says ?download=1; any value but an empty one, "0" or "false" saves a file.
+            return download is { Length: > 0 } and not "0" and not "false"
                 ? Results.File(System.Text.Encoding.UTF8.GetBytes(logs), "text/plain; charset=utf-8", $"sandbox-{id}.log")
                 : Results.Text(logs, "text/plain; charset=utf-8");
         }).RequireAuthorization();

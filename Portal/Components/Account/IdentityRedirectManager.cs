@@ -16,19 +16,18 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
-    {
-        uri ??= "";
+    public void RedirectTo(string? uri) => navigationManager.NavigateTo(IsLocal(uri) ? uri! : "");
 
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
-    }
+    /// <summary>
+    /// A path on this site; anything else (another host, <c>//host</c>, <c>/\host</c>, a scheme) is an open redirect
+    /// and goes to the home page instead.
+    /// </summary>
+    public static bool IsLocal(string? uri) =>
+        !string.IsNullOrEmpty(uri)
+        && Uri.IsWellFormedUriString(uri, UriKind.Relative)
+        && !uri.StartsWith("//", StringComparison.Ordinal)
+        && !uri.Contains('\\', StringComparison.Ordinal)
+        && !uri.Contains(':', StringComparison.Ordinal);
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
     {

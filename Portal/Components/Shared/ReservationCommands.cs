@@ -13,10 +13,12 @@ public sealed class ReservationCommands(
     ReservationLifecycle lifecycle,
     ReservationQueue queue,
     AuthenticationStateProvider authentication,
+    ActorResolver actors,
     IDialogService dialogs,
     ISnackbar snackbar)
 {
-    public async Task<Actor> ActorAsync() => (await authentication.GetAuthenticationStateAsync()).User.ToActor();
+    /// <summary>The signed-in user, with admin rights as the database says now (pages call this per action).</summary>
+    public async Task<Actor> ActorAsync() => await actors.ResolveAsync((await authentication.GetAuthenticationStateAsync()).User, CancellationToken.None);
 
     public async Task ReserveBoardAsync(string board) =>
         Report(await lifecycle.ReserveBoardAsync(await ActorAsync(), board, null, CancellationToken.None), $"You hold {board}.");

@@ -8,7 +8,9 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
     public void Configure(EntityTypeBuilder<Reservation> builder)
     {
         builder.HasOne(r => r.Board).WithMany().HasForeignKey(r => r.BoardId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasOne(r => r.User).WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        // Deleting a user keeps their reservations as history (with DeletedUserEmail), never deletes them.
+        builder.HasOne(r => r.User).WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.SetNull);
+        builder.Property(r => r.DeletedUserEmail).HasMaxLength(256);
         builder.Property(r => r.State).HasConversion<string>().HasMaxLength(20);
         builder.Property(r => r.EndsAs).HasConversion<string>().HasMaxLength(20);
         builder.Property(r => r.EndedBy).HasMaxLength(256);
