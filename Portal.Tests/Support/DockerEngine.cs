@@ -47,7 +47,14 @@ public static class DockerEngine
     {
         foreach (var name in await ContainersOfAsync(owner))
         {
-            await CliAsync("rm", "-f", name);
+            try
+            {
+                await CliAsync("rm", "-f", name);
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("already in progress") || ex.Message.Contains("No such container"))
+            {
+                // The portal's own teardown is removing it at the same moment.
+            }
         }
     }
 }

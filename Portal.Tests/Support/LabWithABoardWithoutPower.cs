@@ -6,7 +6,7 @@ public static class LabWithABoardWithoutPower
     public const string Board = "bare-01";
 
     public static PortalFactory Apply(PortalFactory portal) => portal
-        .WithSetting("Lab:Boards:4:Name", Board)
-        .WithSetting("Lab:Boards:4:Class", "rpi4")
-        .WithSetting("Lab:Boards:4:Console:Driver", "simulated");
+        .WithSetting("Lab:Boards:99:Name", Board)
+        .WithSetting("Lab:Boards:99:Class", "rpi4")
+        .WithSetting("Lab:Boards:99:Console:Driver", "simulated");
 }
