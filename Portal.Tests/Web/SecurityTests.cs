@@ -88,8 +88,15 @@ public sealed class SecurityTests : IAsyncLifetime
         var admin = await _portal.AdminAsync();
         Assert.True((await _portal.Services.GetRequiredService<UserAdminService>().SetDisabledAsync(admin, leaving.UserId, true, CancellationToken.None)).Succeeded);
 
+        // Disabling returns once the reservation is releasing; its teardown runs in the background.
         var ended = await queries.GetAsync(held.Id, CancellationToken.None);
-        Assert.Equal(ReservationState.Released, ended!.State);
+        for (var waited = 0; ended!.State == ReservationState.Releasing && waited < 200; waited++)
+        {
+            await Task.Delay(100);
+            ended = await queries.GetAsync(held.Id, CancellationToken.None);
+        }
+
+        Assert.Equal(ReservationState.Released, ended.State);
         Assert.Equal(PortalFactory.AdminEmail, ended.EndedBy);
         Assert.Contains("release rpi-01 leaving@lab.test", await File.ReadAllTextAsync(scriptLog));
         Assert.Equal(QueueEntryState.Cancelled, (await queries.GetQueueEntryAsync(queued.Id, CancellationToken.None))!.State);

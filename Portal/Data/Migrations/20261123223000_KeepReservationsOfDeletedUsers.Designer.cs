@@ -11,7 +11,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261123202001_KeepReservationsOfDeletedUsers")]
+    [Migration("20261123223000_KeepReservationsOfDeletedUsers")]
     partial class KeepReservationsOfDeletedUsers
     {
         /// <inheritdoc />
@@ -280,6 +280,49 @@ namespace Portal.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Data.Artifact", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastUsedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploaderId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Sha256");
+
+                    b.HasIndex("UploaderId", "Name", "Sha256")
+                        .IsUnique();
+
+                    b.ToTable("Artifacts");
+                });
+
             modelBuilder.Entity("Portal.Data.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -411,6 +454,57 @@ namespace Portal.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("ClassImages");
+                });
+
+            modelBuilder.Entity("Portal.Data.Deployment", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Board")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Boot")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Files")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Output")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ReservationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Board");
+
+                    b.HasIndex("ReservationId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("Deployments");
                 });
 
             modelBuilder.Entity("Portal.Data.Group", b =>
@@ -547,6 +641,10 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("EndsAs")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("TEXT");
 
@@ -681,6 +779,37 @@ namespace Portal.Data.Migrations
                     b.ToTable("SshHostKeys");
                 });
 
+            modelBuilder.Entity("Portal.Data.UserSshKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "Fingerprint")
+                        .IsUnique();
+
+                    b.ToTable("SshKeys");
+                });
+
             modelBuilder.Entity("GroupMembers", b =>
                 {
                     b.HasOne("Portal.Data.Group", null)
@@ -778,6 +907,17 @@ namespace Portal.Data.Migrations
                     b.Navigation("TargetClass");
                 });
 
+            modelBuilder.Entity("Portal.Data.Artifact", b =>
+                {
+                    b.HasOne("Portal.Data.ApplicationUser", "Uploader")
+                        .WithMany()
+                        .HasForeignKey("UploaderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Uploader");
+                });
+
             modelBuilder.Entity("Portal.Data.Board", b =>
                 {
                     b.HasOne("Portal.Data.BoardClass", "Class")
@@ -798,6 +938,17 @@ namespace Portal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("BoardClass");
+                });
+
+            modelBuilder.Entity("Portal.Data.Deployment", b =>
+                {
+                    b.HasOne("Portal.Data.ApplicationUser", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
@@ -857,6 +1008,17 @@ namespace Portal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Reservation");
+                });
+
+            modelBuilder.Entity("Portal.Data.UserSshKey", b =>
+                {
+                    b.HasOne("Portal.Data.ApplicationUser", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("Portal.Data.BoardClass", b =>
