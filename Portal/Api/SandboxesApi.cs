@@ -196,7 +196,8 @@ public static class SandboxesApi
     private static async Task<IResult> CopyInAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
+        var actor = context.User.ToActor();
+        var (sandbox, problem) = await UsableAtAsync(actor, name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -204,7 +205,7 @@ public static class SandboxesApi
 
         try
         {
-            await files.CopyInAsync(context.User.ToActor(), sandbox!.Id, path!, context.Request.Body, ct);
+            await files.CopyInAsync(actor, sandbox!.Id, path!, context.Request.Body, ct);
             return TypedResults.NoContent();
         }
         catch (ContainerEngineException ex)
@@ -216,7 +217,8 @@ public static class SandboxesApi
     private static async Task<IResult> CopyOutAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(context.User.ToActor(), name, path, sandboxes, ct);
+        var actor = context.User.ToActor();
+        var (sandbox, problem) = await UsableAtAsync(actor, name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -224,7 +226,7 @@ public static class SandboxesApi
 
         try
         {
-            return TypedResults.Stream(await files.CopyOutAsync(context.User.ToActor(), sandbox!.Id, path!, ct), "application/x-tar");
+            return TypedResults.Stream(await files.CopyOutAsync(actor, sandbox!.Id, path!, ct), "application/x-tar");
         }
         catch (ContainerEngineException ex)
         {
