@@ -55,7 +55,7 @@ internal sealed class BootBenchmark(int runs)
                 await store.AddAsync(actor, name, [], file, file.Length, null, CancellationToken.None);
             }
 
-            await portal.Services.GetRequiredService<ReservationService>().ReserveBoardAsync(actor, Board, TimeSpan.FromHours(1), CancellationToken.None);
+            await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(actor, Board, TimeSpan.FromHours(1), CancellationToken.None);
             var power = portal.Services.GetRequiredService<PowerService>();
 
             using var playwright = await Playwright.CreateAsync();

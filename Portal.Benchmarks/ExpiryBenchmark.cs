@@ -40,10 +40,11 @@ internal sealed class ExpiryBenchmark(int boards, TimeSpan teardown)
             await File.WriteAllTextAsync(script, $"#!/bin/sh\n[ \"$1\" = release ] || exit 0\nsleep {teardown.TotalSeconds.ToString(CultureInfo.InvariantCulture)}\ndate +%s.%N\n");
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var settings = new Dictionary<string, string?> { ["Lab:Classes:expiry:Arch"] = "arm64", ["Lab:SetupScript"] = script };
+            // After the demo lab's boards, so that none of these inherits a demo board's drivers (its QEMU, say).
             for (var i = 0; i < boards; i++)
             {
-                settings[$"Lab:Boards:{i}:Name"] = $"exp-{i}";
-                settings[$"Lab:Boards:{i}:Class"] = "expiry";
+                settings[$"Lab:Boards:{100 + i}:Name"] = $"exp-{i}";
+                settings[$"Lab:Boards:{100 + i}:Class"] = "expiry";
             }
 
             await using var portal = new BenchmarkPortal(directory, settings);

@@ -50,12 +50,12 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
 
     private async Task<ReservationResult> PortalRun(string database)
     {
-        // The bench boards take the places of the demo lab's four and add the rest.
+        // After the demo lab's boards, so that none of these inherits a demo board's drivers (its QEMU, say).
         var lab = new Dictionary<string, string?> { ["Lab:Classes:bench:Arch"] = "arm64" };
         for (var i = 0; i < Boards; i++)
         {
-            lab[$"Lab:Boards:{i}:Name"] = $"bench-{i}";
-            lab[$"Lab:Boards:{i}:Class"] = "bench";
+            lab[$"Lab:Boards:{100 + i}:Name"] = $"bench-{i}";
+            lab[$"Lab:Boards:{100 + i}:Class"] = "bench";
         }
 
         await using var factory = new BenchmarkPortal(Path.GetDirectoryName(database)!, lab);

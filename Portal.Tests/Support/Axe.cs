@@ -27,6 +27,10 @@ public static class Axe
 
         var result = await page.EvaluateAsync<JsonElement>("""
             async () => {
+              // Colours are measured settled: a theme or label transition still running reads as a contrast between its two ends.
+              await Promise.all(document.getAnimations()
+                .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+                .map(a => a.finished.catch(() => {})));
               const results = await axe.run(document, { resultTypes: ['violations'] });
               return results.violations
                 .filter(v => v.impact === 'serious' || v.impact === 'critical')

@@ -191,7 +191,8 @@ public static class SandboxesApi
     private static async Task<IResult> CopyInAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(await Actor.OfAsync(context), name, path, sandboxes, ct);
+        var actor = await Actor.OfAsync(context);
+        var (sandbox, problem) = await UsableAtAsync(actor, name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -199,7 +200,7 @@ public static class SandboxesApi
 
         try
         {
-            await files.CopyInAsync(await Actor.OfAsync(context), sandbox!.Id, path!, context.Request.Body, ct);
+            await files.CopyInAsync(actor, sandbox!.Id, path!, context.Request.Body, ct);
             return TypedResults.NoContent();
         }
         catch (ContainerEngineException ex)
@@ -211,7 +212,8 @@ public static class SandboxesApi
     private static async Task<IResult> CopyOutAsync(string name, string? path, HttpContext context, SandboxService sandboxes, SandboxFiles files)
     {
         var ct = context.RequestAborted;
-        var (sandbox, problem) = await UsableAtAsync(await Actor.OfAsync(context), name, path, sandboxes, ct);
+        var actor = await Actor.OfAsync(context);
+        var (sandbox, problem) = await UsableAtAsync(actor, name, path, sandboxes, ct);
         if (problem is not null)
         {
             return problem;
@@ -219,7 +221,7 @@ public static class SandboxesApi
 
         try
         {
-            return TypedResults.Stream(await files.CopyOutAsync(await Actor.OfAsync(context), sandbox!.Id, path!, ct), "application/x-tar");
+            return TypedResults.Stream(await files.CopyOutAsync(actor, sandbox!.Id, path!, ct), "application/x-tar");
         }
         catch (ContainerEngineException ex)
         {
