@@ -46,8 +46,7 @@ internal sealed class BootBenchmark(int runs)
                 ["Lab:Qemu:StateDirectory"] = Path.Combine(directory, "qemu"),
             });
             var address = portal.StartOnLoopback();
-            var admin = (await portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == BenchmarkPortal.AdminEmail);
-            var actor = new Actor(admin.Id, admin.Email, IsAdmin: true);
+            var actor = await portal.AdminAsync();
             var store = portal.Services.GetRequiredService<ArtifactStore>();
             foreach (var (name, path) in new[] { ("bench-kernel", kernel), ("bench-initrd", initrd) })
             {
