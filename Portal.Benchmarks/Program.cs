@@ -7,6 +7,8 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["reservations"] = (ReservationBenchmark.Usage, ReservationBenchmark.RunAsync),
     ["console"] = (ConsoleBenchmark.Usage, ConsoleBenchmark.RunAsync),
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
+    ["fanout"] = (FanoutBenchmark.Usage, FanoutBenchmark.RunAsync),
+    ["fanout-pages"] = (FanoutBenchmark.PagesUsage, FanoutBenchmark.RunPagesAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

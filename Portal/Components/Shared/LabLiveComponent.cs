@@ -6,10 +6,14 @@ namespace Portal.Components.Shared;
 /// A component that shows live lab state. It gets the events <see cref="Concerns"/> picks through its own bounded
 /// queue, and one reader loop, owned by the component and ended with it, hands them to <see cref="OnLabEventsAsync"/>
 /// in batches: whatever arrived while the component was reloading or rendering becomes one reload, and the publisher
-/// never waits for this circuit.
+/// never waits for this circuit. A change after a quiet spell shows at once; in a burst the component reloads at most
+/// once per <see cref="ReloadInterval"/>, so a busy lab costs each open page a bounded amount of work.
 /// </summary>
 public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 {
+    /// <summary>The least time between two reloads of one component.</summary>
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly CancellationTokenSource _lifetime = new();
     private LabEventSubscription? _subscription;
     private Task? _reader;
@@ -19,6 +23,9 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 
     [Inject]
     private ILogger<LabLiveComponent> Logger { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
 
     /// <summary>Cancelled when the component goes away.</summary>
     protected CancellationToken Lifetime => _lifetime.Token;
@@ -63,6 +70,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         Logger.LogError(ex, "{Component} failed to apply {Count} lab events", GetType().Name, batch.Events.Count);
                     }
                 });
+                await Task.Delay(ReloadInterval, Clock, lifetime);
             }
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
