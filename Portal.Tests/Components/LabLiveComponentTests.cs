@@ -11,11 +11,7 @@ public sealed class LabLiveComponentTests : MudBunitContext
 {
     private readonly LabEvents _events = LabEventLog.NewBus();
 
-    public LabLiveComponentTests()
-    {
-        Services.AddSingleton(_events);
-        Services.AddSingleton(TimeProvider.System);
-    }
+    public LabLiveComponentTests() => Services.AddSingleton(_events);
 
     [Fact]
     public void ChangesThatArriveWhileThePageReloadsBecomeOneReload()

@@ -24,9 +24,6 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     [Inject]
     private ILogger<LabLiveComponent> Logger { get; set; } = default!;
 
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
     /// <summary>Cancelled when the component goes away.</summary>
     protected CancellationToken Lifetime => _lifetime.Token;
 
@@ -70,7 +67,8 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         Logger.LogError(ex, "{Component} failed to apply {Count} lab events", GetType().Name, batch.Events.Count);
                     }
                 });
-                await Task.Delay(ReloadInterval, Clock, lifetime);
+                // Pacing redraws is wall-clock work, not lab time: a lab clock a test holds still must not freeze pages.
+                await Task.Delay(ReloadInterval, lifetime);
             }
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
