@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
-packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server docker.io cgroupfs-mount busybox-static)
+packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server openssh-client docker.io cgroupfs-mount busybox-static)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -13,4 +13,7 @@ public interface IShellSession : IAsyncDisposable
 
     /// <summary>Tells the remote pty the terminal's new size, so full-screen programs and <c>stty size</c> follow the window.</summary>
     Task ResizeAsync(int columns, int rows, CancellationToken cancellationToken);
+
+    /// <summary>After the output ended: the command's exit code, when the session knows it.</summary>
+    Task<int?> ExitCodeAsync(CancellationToken cancellationToken) => Task.FromResult<int?>(null);
 }

@@ -208,6 +208,29 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             return stdout + stderr;
         }, cancellationToken);
 
+    public Task CopyToAsync(string id, string directory, Stream tar, CancellationToken cancellationToken) =>
+        Call(() => _client.Containers.ExtractArchiveToContainerAsync(id, new ContainerPathStatParameters { Path = directory }, tar, cancellationToken), cancellationToken);
+
+    public Task<Stream> CopyFromAsync(string id, string path, CancellationToken cancellationToken) =>
+        Call(async () => (await _client.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken)).Stream, cancellationToken);
+
+    /// <summary>The exec's exit code; the engine may still show it running for a moment after its output ended.</summary>
+    internal async Task<int?> ExecExitCodeAsync(string execId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            var exec = await Call(() => _client.Exec.InspectContainerExecAsync(execId, cancellationToken), cancellationToken);
+            if (!exec.Running)
+            {
+                return (int)exec.ExitCode;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return null;
+    }
+
     public Task WatchAsync(string label, Func<ContainerEvent, Task> onEvent, CancellationToken cancellationToken) =>
         Call(async () =>
         {

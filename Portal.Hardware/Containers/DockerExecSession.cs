@@ -37,6 +37,8 @@ internal sealed class DockerExecSession(DockerContainerProvider provider, string
     public Task ResizeAsync(int columns, int rows, CancellationToken cancellationToken) =>
         provider.ResizeExecAsync(execId, columns, rows, cancellationToken);
 
+    public Task<int?> ExitCodeAsync(CancellationToken cancellationToken) => provider.ExecExitCodeAsync(execId, cancellationToken);
+
     public ValueTask DisposeAsync()
     {
         stream.Dispose();

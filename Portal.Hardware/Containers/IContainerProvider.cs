@@ -35,6 +35,12 @@ public interface IContainerProvider
     /// <summary>The container's stdout and stderr so far, as <c>docker logs</c> prints them.</summary>
     Task<string> GetLogsAsync(string id, int tailLines, CancellationToken cancellationToken);
 
+    /// <summary>Unpacks a tar stream into a directory of the container, as <c>docker cp - CONTAINER:DIR</c> does.</summary>
+    Task CopyToAsync(string id, string directory, Stream tar, CancellationToken cancellationToken);
+
+    /// <summary>A tar stream of a file or directory of the container, as <c>docker cp CONTAINER:PATH -</c> gives.</summary>
+    Task<Stream> CopyFromAsync(string id, string path, CancellationToken cancellationToken);
+
     /// <summary>Calls <paramref name="onEvent"/> for every event of a container with the label, until cancelled or the engine goes away.</summary>
     Task WatchAsync(string label, Func<ContainerEvent, Task> onEvent, CancellationToken cancellationToken);
 }

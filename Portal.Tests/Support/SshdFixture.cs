@@ -79,6 +79,7 @@ public sealed class SshdFixture : IAsyncLifetime
             PrintLastLog no
             Banner none
             LogLevel VERBOSE
+            Subsystem sftp internal-sftp
 
             """);
         await StartAsync();
@@ -109,6 +110,9 @@ public sealed class SshdFixture : IAsyncLifetime
         .WithSetting($"{Rpi02}:KeyFile", KeyFile);
 
     private const string Rpi02 = "Lab:Boards:3:Ssh";
+
+    /// <summary>The home directory of <see cref="User"/>, where scp puts files.</summary>
+    public static string Home => $"/home/{User}";
 
 
     private async Task NewHostKeyAsync()

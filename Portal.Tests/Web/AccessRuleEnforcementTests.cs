@@ -25,7 +25,11 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     private HttpClient _anonymous = null!;
     private Actor _allowedActor = null!;
 
-    /// <summary>Route → (who is refused, how, and the call). "token" routes only need a valid token.</summary>
+    /// <summary>
+    /// Route → (who is refused, how, and the call). "token" routes only need a valid token; "holder" routes answer
+    /// another user 404 for what they may not see and 403 for what they may not do; "holder, forbidden" is a GET
+    /// that says whose the board is (a tunnel).
+    /// </summary>
     private Dictionary<string, (string Refusal, Func<HttpClient, int, Task<HttpResponseMessage>> Call)> Cases => new()
     {
         ["GET /api/v1/classes"] = ("token", (c, _) => c.GetAsync("/api/v1/classes")),
@@ -38,10 +42,77 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["DELETE /api/v1/reservations/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/reservations/{id}")),
         ["GET /api/v1/queue"] = ("token", (c, _) => c.GetAsync("/api/v1/queue")),
         ["DELETE /api/v1/queue/{id:int}"] = ("holder", (c, id) => c.DeleteAsync($"/api/v1/queue/{id}")),
+        ["GET /api/v1/boards/{name}/power"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02/power")),
+        ["POST /api/v1/boards/{name}/power"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/power", new PowerRequest("on"))),
+        ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
+        ["GET /api/v1/boards/{name}/console"] = ("ConsoleRead", (c, _) => WebSocketAsync(c, "/api/v1/boards/pine-02/console")),
+        ["GET /api/v1/boards/{name}/tunnels/{port:int}"] = ("holder, forbidden", (c, _) => WebSocketAsync(c, $"/api/v1/boards/pine-02/tunnels/{_tunnelPort}")),
+        ["GET /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.GetAsync("/api/v1/boards/pine-02/sandbox"))),
+        ["POST /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/sandbox", new LaunchSandboxRequest(null))),
+        ["DELETE /api/v1/boards/{name}/sandbox"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.DeleteAsync("/api/v1/boards/pine-02/sandbox"))),
+        ["GET /api/v1/boards/{name}/sandbox/logs"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.GetAsync("/api/v1/boards/pine-02/sandbox/logs"))),
+        ["GET /api/v1/boards/{name}/sandbox/exec"] = ("holder, forbidden", (c, _) => WithSandboxAsync(c, () => WebSocketAsync(c, "/api/v1/boards/pine-02/sandbox/exec?command=true"))),
+        ["PUT /api/v1/boards/{name}/sandbox/files"] = ("holder", (c, _) => WithSandboxAsync(c, () => c.PutAsync("/api/v1/boards/pine-02/sandbox/files?path=/tmp", new ByteArrayContent(OneFileTar())))),
+        ["GET /api/v1/boards/{name}/sandbox/files"] = ("holder, forbidden", (c, _) => WithSandboxAsync(c, () => c.GetAsync("/api/v1/boards/pine-02/sandbox/files?path=/tmp"))),
     };
+
+    /// <summary>Sandbox routes need the real engine (and the image ./test.sh imports); without one they are left out here.</summary>
+    private static bool SandboxesRun => File.Exists(DockerEngine.Socket) || IntegrationRequirement.Required;
+
+    /// <summary>For the allowed user, a READY sandbox on pine-02 first; the refused users find it there.</summary>
+    private async Task<HttpResponseMessage> WithSandboxAsync(HttpClient client, Func<Task<HttpResponseMessage>> call)
+    {
+        if (client == _allowed)
+        {
+            var status = await client.GetAsync("/api/v1/boards/pine-02/sandbox");
+            if (!status.IsSuccessStatusCode || (await status.Content.ReadFromJsonAsync<ApiSandbox>())!.Status != "READY")
+            {
+                var launched = await client.PostAsJsonAsync("/api/v1/boards/pine-02/sandbox", new LaunchSandboxRequest(null));
+                Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+            }
+        }
+
+        return await call();
+    }
+
+    private static byte[] OneFileTar()
+    {
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "hello.txt") { DataStream = new MemoryStream("hello"u8.ToArray()) });
+        }
+
+        return tar.ToArray();
+    }
+
+    /// <summary>pine-02 offers a tunnel to this port, where nothing listens: the upgrade is what is checked here.</summary>
+    private readonly int _tunnelPort = LoopbackPorts.FreeTcp();
+
+    /// <summary>Opens a WebSocket route as the client; a refused upgrade is asked again as a plain GET, which answers with the refusal.</summary>
+    private async Task<HttpResponseMessage> WebSocketAsync(HttpClient client, string path)
+    {
+        var sockets = _portal.Server.CreateWebSocketClient();
+        sockets.ConfigureRequest = request => request.Headers.Authorization = client.DefaultRequestHeaders.Authorization?.ToString();
+        try
+        {
+            using var socket = await sockets.ConnectAsync(new Uri(_portal.Server.BaseAddress, path), CancellationToken.None);
+            socket.Abort();
+            return new HttpResponseMessage(HttpStatusCode.SwitchingProtocols) { Content = new StringContent("") };
+        }
+        catch (InvalidOperationException)
+        {
+            return await client.GetAsync(path);
+        }
+    }
 
     public async Task InitializeAsync()
     {
+        _portal.WithSetting("Lab:Boards:1:Ssh:Host", "127.0.0.1")
+            .WithSetting("Lab:Boards:1:Ssh:User", "root")
+            .WithSetting("Lab:Boards:1:Ssh:Password", "unused")
+            .WithSetting("Lab:Boards:1:Tunnels:0", $"{_tunnelPort}");
+        _portal.WithSetting("Lab:Containers:StopGrace", "00:00:00");
         _allowed = await _portal.TokenClientAsync("allowed@lab.test");
         _denied = await _portal.TokenClientAsync("denied@lab.test");
         _anonymous = _portal.CreateClient();
@@ -51,19 +122,32 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         // Replace the demo's "everyone may do everything" with rules for one user only.
         var rules = _portal.Services.GetRequiredService<AccessRuleService>();
         var admin = new Actor(users.Single(u => u.Email == PortalFactory.AdminEmail).Id, PortalFactory.AdminEmail, true);
+        if (SandboxesRun)
+        {
+            Assert.Null(await _portal.Services.GetRequiredService<Portal.Sandboxes.SandboxImageService>()
+                .AssignAsync(admin, "pine64-a64-lts", DockerEngine.TestImage, "/bin/sh", isDefault: true, CancellationToken.None));
+        }
+
         foreach (var rule in await rules.ListAsync(null, CancellationToken.None))
         {
             Assert.True((await rules.DeleteAsync(admin, rule.Id, CancellationToken.None)).Succeeded);
         }
 
-        foreach (var capability in new[] { Capability.Instantiate, Capability.Power })
+        foreach (var capability in new[] { Capability.Instantiate, Capability.Power, Capability.ConsoleRead, Capability.ConsoleWrite, Capability.Sandbox })
         {
             var created = await rules.CreateAsync(admin, new RuleInput(SubjectKind.User, "allowed@lab.test", capability, TargetKind.All, null, RuleEffect.Permit), CancellationToken.None);
             Assert.True(created.Succeeded, created.Error);
         }
     }
 
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        if (SandboxesRun)
+        {
+            await DockerEngine.RemoveContainersOfAsync(_portal.ContainerOwner);
+        }
+    }
 
     [Fact]
     public void EveryApiRouteHasAnAccessCase()
@@ -80,21 +164,21 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task EachRouteIsRefusedToThoseWithoutTheRightAndAllowedToThoseWithIt()
     {
-        foreach (var (route, (refusal, call)) in Cases)
+        foreach (var (route, (refusal, call)) in Cases.Where(c => SandboxesRun || !c.Key.Contains("/sandbox", StringComparison.Ordinal)))
         {
             var reservation = await HeldReservationAsync();
             var queued = await QueuedRequestAsync();
             var id = route.Contains("/queue/", StringComparison.Ordinal) ? queued : reservation;
 
             var allowed = await call(_allowed, id);
-            Assert.True(allowed.IsSuccessStatusCode, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+            Assert.True(allowed.IsSuccessStatusCode || allowed.StatusCode == HttpStatusCode.SwitchingProtocols, $"{route} refused the allowed user: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
 
             // Refusals are decided before the reservation's or request's state, so the same id serves.
             var refused = await call(refusal == "token" ? _anonymous : _denied, id);
             var expected = refusal switch
             {
                 "token" => HttpStatusCode.Unauthorized,
-                "Instantiate" => HttpStatusCode.Forbidden,
+                "Instantiate" or "ConsoleRead" or "holder, forbidden" => HttpStatusCode.Forbidden,
                 _ when route.StartsWith("GET", StringComparison.Ordinal) || route.Contains("/queue/", StringComparison.Ordinal) => HttpStatusCode.NotFound,
                 _ => HttpStatusCode.Forbidden,
             };

@@ -11,6 +11,7 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddPortalApi(this IServiceCollection services)
     {
         services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<LabBoards>();
         services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(AccessTokenAuthenticationHandler.SchemeName, null);
 
         // Only tokens open the API: a browser's cookie does not, so no other site can make a signed-in browser call it.

@@ -19,15 +19,8 @@ public static class ReservationsApi
             (await catalog.GetClassesAsync(ct)).Select(ApiBoardClass.From).ToList())
             .WithSummary("Board classes with their boards and state");
 
-        api.MapGet("/boards", async (LabCatalog catalog, CancellationToken ct) =>
-            (await catalog.GetClassesAsync(ct)).SelectMany(c => c.Boards).Select(ApiBoard.From).ToList())
-            .WithSummary("All boards with their state");
-
-        api.MapGet("/boards/{name}", async Task<Results<Ok<ApiBoard>, ProblemHttpResult>> (string name, LabCatalog catalog, CancellationToken ct) =>
-            await catalog.GetBoardAsync(name, ct) is { } board
-                ? TypedResults.Ok(ApiBoard.From(board.Board))
-                : Problem(new ReservationError(ReservationErrorKind.NotFound, $"There is no board named '{name}'.")))
-            .WithSummary("One board");
+        api.MapBoardsApi();
+        api.MapSandboxesApi();
 
         api.MapPost("/reservations", ReserveAsync)
             .WithSummary("Reserve a board, or any free board of a class (optionally waiting in the queue)");
@@ -91,7 +84,7 @@ public static class ReservationsApi
             ? TypedResults.Ok(ApiReservation.From(reservation))
             : Problem(outcome.Error!);
 
-    private static ProblemHttpResult Problem(ReservationError error) =>
+    internal static ProblemHttpResult Problem(ReservationError error) =>
         TypedResults.Problem(
             detail: error.Detail,
             statusCode: error.Kind switch

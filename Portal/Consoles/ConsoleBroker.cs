@@ -20,8 +20,11 @@ public sealed class ConsoleBroker(
     /// <summary>Whether the board has a console at all.</summary>
     public bool HasConsole(string board) => ConsoleSpec(board) is not null;
 
-    /// <summary>Starts watching the board's console: the scrollback first, then everything it prints. Null when the board has no console.</summary>
-    public ConsoleWatcher? Watch(string board, Func<ReadOnlyMemory<byte>, Task> deliver)
+    /// <summary>
+    /// Starts watching the board's console: the scrollback first (unless <paramref name="replayScrollback"/> is false,
+    /// for a client waiting for what the board prints next), then everything it prints. Null when the board has no console.
+    /// </summary>
+    public ConsoleWatcher? Watch(string board, Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback = true)
     {
         lock (_gate)
         {
@@ -41,7 +44,7 @@ public sealed class ConsoleBroker(
                 _sessions[board] = session;
             }
 
-            return session.Attach(deliver);
+            return session.Attach(deliver, replayScrollback);
         }
     }
 

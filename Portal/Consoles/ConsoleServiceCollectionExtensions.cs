@@ -6,7 +6,7 @@ namespace Portal.Consoles;
 
 public static class ConsoleServiceCollectionExtensions
 {
-    /// <summary>The console broker, the recorder of each reservation's console, serial breaks, power control of boards, and SSH terminals.</summary>
+    /// <summary>The console broker, the recorder of each reservation's console, serial breaks, power control of boards, SSH terminals, and the console and tunnel WebSockets.</summary>
     public static IServiceCollection AddConsoles(this IServiceCollection services)
     {
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -18,6 +18,8 @@ public static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleAccess>();
         services.AddSingleton<SshTerminalService>();
         services.AddSingleton<ConsoleBreakService>();
+        services.AddSingleton<ConsoleSocketSession>();
+        services.AddSingleton<TunnelService>();
         return services;
     }
 

@@ -41,14 +41,14 @@ internal sealed class ConsoleSession
 
     public string Board { get; }
 
-    public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver)
+    public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback)
     {
         lock (_gate)
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
             var watcher = new ConsoleWatcher(this, deliver, _options.HighWatermark, _options.LowWatermark);
-            if (_scrollback.Snapshot() is { Length: > 0 } scrollback)
+            if (replayScrollback && _scrollback.Snapshot() is { Length: > 0 } scrollback)
             {
                 watcher.Offer(scrollback, force: true);
             }

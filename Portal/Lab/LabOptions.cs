@@ -58,6 +58,16 @@ public sealed class BoardOptions
     public NetworkOptions? Network { get; set; }
 
     public SshOptions? Ssh { get; set; }
+
+    /// <summary>
+    /// TCP ports on the board's <c>Ssh:Host</c> that its holder may reach through the portal's tunnels; the
+    /// <c>Ssh:Port</c> alone when unset. No other host or port is ever reached, so the portal is no open proxy.
+    /// </summary>
+    public List<int>? Tunnels { get; set; }
+
+    /// <summary>The ports the board offers for tunnels; none without an <c>Ssh:Host</c>.</summary>
+    public IReadOnlyList<int> TunnelPorts() =>
+        Ssh?.Host is null ? [] : Tunnels is { Count: > 0 } ports ? ports : [Ssh.Port];
 }
 
 public sealed class NetworkOptions

@@ -110,6 +110,22 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
                     yield return ($"{key}:Ssh:HostKeyFingerprint", $"'{fingerprint}' is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)");
                 }
             }
+
+            if (board.Tunnels is { Count: > 0 } tunnels)
+            {
+                if (board.Ssh is null)
+                {
+                    yield return ($"{key}:Tunnels", "needs Ssh:Host, the board's address the tunnels reach");
+                }
+
+                for (var t = 0; t < tunnels.Count; t++)
+                {
+                    if (tunnels[t] is < 1 or > 65535)
+                    {
+                        yield return ($"{key}:Tunnels:{t}", $"{tunnels[t]} is not a TCP port (1-65535)");
+                    }
+                }
+            }
         }
     }
 

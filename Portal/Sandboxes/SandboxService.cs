@@ -103,15 +103,9 @@ public sealed class SandboxService(
         }
 
         var board = reservation.Board;
-        if (HolderError(actor, reservation.UserId, board.Name) is { } notHolder)
+        if (await RefusalAsync(actor, reservation.UserId, board.Name, cancellationToken) is { } refusal)
         {
-            return SandboxOutcome.Fail(notHolder);
-        }
-
-        var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, board.Name, cancellationToken);
-        if (!decision.Permitted)
-        {
-            return SandboxOutcome.Fail($"You lack the Sandbox capability on board {board.Name} ({decision.Reason}).");
+            return SandboxOutcome.Fail(refusal);
         }
 
         var assigned = await db.ClassImages.AsNoTracking().Where(i => i.BoardClassId == board.BoardClassId).ToListAsync(cancellationToken);
@@ -232,39 +226,52 @@ public sealed class SandboxService(
         }
     }
 
-    /// <summary>
-    /// A terminal in the sandbox, <c>docker exec -it CONTAINER SHELL</c>, for its holder and admins. Throws
-    /// <see cref="ShellSessionException"/> with the sentence to show in the terminal.
-    /// </summary>
-    public async Task<IShellSession> OpenShellAsync(Actor actor, int sandboxId, int columns, int rows, CancellationToken cancellationToken)
+    /// <summary>Null when the actor may use the board's sandbox: they hold the board (or are an admin) and have the Sandbox capability.</summary>
+    public async Task<string?> RefusalAsync(Actor actor, string holderId, string board, CancellationToken cancellationToken)
     {
-        var sandbox = await GetAsync(sandboxId, cancellationToken)
-            ?? throw new ShellSessionException($"There is no sandbox {sandboxId}.");
-        if (HolderError(actor, sandbox.UserId, sandbox.Board) is { } notHolder)
+        if (HolderError(actor, holderId, board) is { } notHolder)
         {
-            throw new ShellSessionException(notHolder);
+            return notHolder;
         }
 
-        var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, sandbox.Board, cancellationToken);
-        if (!decision.Permitted)
-        {
-            throw new ShellSessionException($"You lack the Sandbox capability on board {sandbox.Board} ({decision.Reason}).");
-        }
+        var decision = await access.DecideAsync(actor.UserId, Capability.Sandbox, board, cancellationToken);
+        return decision.Permitted ? null : $"You lack the Sandbox capability on board {board} ({decision.Reason}).";
+    }
 
-        if (sandbox is not { Status: SandboxStatus.Ready, ContainerId: { } container })
-        {
-            throw new ShellSessionException($"Sandbox {sandbox.ContainerName} is {sandbox.Status.ToString().ToUpperInvariant()}, not READY.");
-        }
-
+    /// <summary>
+    /// A terminal in the sandbox, <c>docker exec -it CONTAINER SHELL</c> (or the given command), for its holder and
+    /// admins. Throws <see cref="ShellSessionException"/> with the sentence to show in the terminal.
+    /// </summary>
+    public async Task<IShellSession> OpenShellAsync(Actor actor, int sandboxId, int columns, int rows, CancellationToken cancellationToken, IReadOnlyList<string>? command = null)
+    {
+        var (sandbox, container) = await UsableContainerAsync(actor, sandboxId, cancellationToken);
         try
         {
-            return await engine.ExecAsync(container, [sandbox.Shell], columns, rows, cancellationToken);
+            return await engine.ExecAsync(container, command ?? [sandbox.Shell], columns, rows, cancellationToken);
         }
         catch (ContainerEngineException ex)
         {
-            logger.LogWarning("Opening {Shell} in sandbox {Sandbox} failed: {Reason}", sandbox.Shell, sandbox.Id, ex.Message);
+            logger.LogWarning("Opening {Command} in sandbox {Sandbox} failed: {Reason}", command?[0] ?? sandbox.Shell, sandbox.Id, ex.Message);
             throw new ShellSessionException($"sandbox {sandbox.ContainerName}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The READY sandbox's container, for its holder and admins with the Sandbox capability; throws
+    /// <see cref="ShellSessionException"/> with the sentence saying why not.
+    /// </summary>
+    public async Task<(SandboxView Sandbox, string ContainerId)> UsableContainerAsync(Actor actor, int sandboxId, CancellationToken cancellationToken)
+    {
+        var sandbox = await GetAsync(sandboxId, cancellationToken)
+            ?? throw new ShellSessionException($"There is no sandbox {sandboxId}.");
+        if (await RefusalAsync(actor, sandbox.UserId, sandbox.Board, cancellationToken) is { } refusal)
+        {
+            throw new ShellSessionException(refusal);
+        }
+
+        return sandbox is { Status: SandboxStatus.Ready, ContainerId: { } container }
+            ? (sandbox, container)
+            : throw new ShellSessionException($"Sandbox {sandbox.ContainerName} is {sandbox.Status.ToString().ToUpperInvariant()}, not READY.");
     }
 
     /// <summary>The container's output: from the engine while it lives, else what was kept at teardown. Null when the actor may not read it.</summary>

@@ -20,6 +20,7 @@ public static class SandboxServiceCollectionExtensions
         });
         services.AddSingleton<SandboxService>();
         services.AddSingleton<SandboxImageService>();
+        services.AddSingleton<SandboxFiles>();
         services.AddHostedService<SandboxReconciler>();
         services.AddLabEventHandler<ReservationChanged, SandboxTeardown>();
         return services;

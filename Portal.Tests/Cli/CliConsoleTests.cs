@@ -1,0 +1,73 @@
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Cli;
+
+/// <summary><c>portal console</c> against a board whose serial console is a real bash on a socat pty (<see cref="BashBoard"/>).</summary>
+public sealed class CliConsoleTests : IAsyncLifetime
+{
+    private readonly PortalFactory _portal = new();
+    private readonly BashBoard _board = new();
+    private string _url = "";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(PtyPair.Socat) && !IntegrationRequirement.Required)
+        {
+            return;
+        }
+
+        await _board.StartAsync();
+        _url = _board.Configure(_portal, index: 0).StartOnLoopback();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        await _board.DisposeAsync();
+    }
+
+    [SocatFact]
+    public async Task PowerCycleThenExpectSeesTheLoginPromptAndTheHoldersCommandsRunInBash()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("bash-user@lab.test"));
+        using var other = new PortalCli(_url, await _portal.CreateTokenAsync("bash-onlooker@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+
+        var booted = await cli.RunAsync(["console", "pine-01", "--power", "cycle", "--expect", "login: $", "--timeout", "60"], "");
+        var silent = await cli.RunAsync(["console", "pine-01", "--expect", "kernel panic", "--timeout", "2", "--json"], "");
+        var refused = await other.RunAsync(["console", "pine-01"], "touch " + _board.PathOf("stranger-was-here") + "\r");
+        var typed = await cli.RunAsync(["console", "pine-01", "--expect", "answer=42", "--timeout", "60"], "echo answer=$((6*7))\r");
+
+        Assert.True(booted.ExitCode == 0, booted.ToString());
+        Assert.EndsWith("U-Boot 2024.01\r\nboard login: ", booted.Stdout);
+        Assert.Equal(5, silent.ExitCode);
+        Assert.Equal("No output of pine-01 matched 'kernel panic' within 2 s.", silent.Json.GetProperty("error").GetString());
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Equal("portal: You may not type into pine-01: only the holder types.\n", refused.Stderr);
+        Assert.True(typed.ExitCode == 0, typed.ToString());
+        Assert.False(File.Exists(_board.PathOf("stranger-was-here")));
+    }
+
+    [SocatFact]
+    public async Task ListenServesTheConsoleToSocatAsALocalTcpPort()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("listener@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+        var port = LoopbackPorts.FreeTcp();
+        using var listening = cli.Start(cli.Executable, ["console", "pine-01", "--listen", $"127.0.0.1:{port}"]);
+        try
+        {
+            Assert.StartsWith("Serving the console of pine-01 on 127.0.0.1:", await listening.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+            var session = await cli.RunProcessAsync("socat", ["-t", "3", "-", $"TCP:127.0.0.1:{port}"], "echo listened-$((2+3))\n");
+
+            Assert.True(session.ExitCode == 0, session.ToString());
+            Assert.Contains("listened-5", session.Stdout);
+        }
+        finally
+        {
+            listening.Kill(entireProcessTree: true);
+            await listening.WaitForExitAsync();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Sandboxes;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Cli;
+
+/// <summary><c>portal sandbox</c> against sandboxes on the real Docker engine, with the image ./test.sh imports.</summary>
+public sealed class CliSandboxTests : IAsyncLifetime
+{
+    private readonly PortalFactory _portal = new PortalFactory().WithSetting("Lab:Containers:StopGrace", "00:00:00");
+    private string _url = "";
+
+    public async Task InitializeAsync()
+    {
+        _url = _portal.StartOnLoopback();
+        var images = _portal.Services.GetRequiredService<SandboxImageService>();
+        Assert.Null(await images.AssignAsync(await _portal.AdminAsync(), "pine64-a64-lts", DockerEngine.TestImage, "/bin/sh", isDefault: true, CancellationToken.None));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        await DockerEngine.RemoveContainersOfAsync(_portal.ContainerOwner);
+    }
+
+    [DockerFact]
+    public async Task AFileCopiedIntoTheSandboxHasTheSameChecksumThereAndComesBackIntact()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("sandboxer@lab.test"));
+        using var other = new PortalCli(_url, await _portal.CreateTokenAsync("outsider@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+        var local = Path.Combine(cli.Directory, "firmware.bin");
+        await File.WriteAllBytesAsync(local, RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 7));
+        var expected = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(local)));
+
+        var launch = await cli.RunAsync("sandbox", "pine-01", "launch", "--json");
+        var copyIn = await cli.RunAsync("sandbox", "pine-01", "cp", local, "pine-01:/tmp/firmware.bin");
+        var checksum = await cli.RunAsync("sandbox", "pine-01", "exec", "--", "sha256sum", "/tmp/firmware.bin");
+        var failing = await cli.RunAsync("sandbox", "pine-01", "exec", "--", "sh", "-c", "exit 7");
+        var back = Path.Combine(cli.Directory, "back.bin");
+        var copyOut = await cli.RunAsync("sandbox", "pine-01", "cp", "pine-01:/tmp/firmware.bin", back);
+        var refused = await other.RunAsync("sandbox", "pine-01", "exec", "--json", "--", "true");
+        var status = await cli.RunAsync("sandbox", "pine-01", "stop");
+
+        Assert.True(launch.ExitCode == 0, launch.ToString());
+        Assert.Equal("READY", launch.Json.GetProperty("status").GetString());
+        Assert.True(copyIn.ExitCode == 0, copyIn.ToString());
+        Assert.True(checksum.ExitCode == 0, checksum.ToString());
+        Assert.StartsWith($"{expected}  /tmp/firmware.bin", checksum.Stdout);
+        Assert.Equal(7, failing.ExitCode);
+        Assert.True(copyOut.ExitCode == 0, copyOut.ToString());
+        Assert.Equal(expected, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(back))));
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Equal("Only the holder of board pine-01 may do that with its sandbox.", refused.Json.GetProperty("error").GetString());
+        Assert.Matches(@"^Sandbox \S+-sandbox-\d+ of pine-01 is TERMINATED\.\n$", status.Stdout);
+    }
+
+    [DockerFact]
+    public async Task TheShellsPtyHasTheSizeAskedFor()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("sheller@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-02")).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sandbox", "pine-02", "launch")).ExitCode);
+
+        var shell = await cli.RunAsync(["sandbox", "pine-02", "shell", "--columns", "132", "--rows", "43"], "stty size\nexit\n");
+
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.Contains("43 132", shell.Stdout);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Portal.Consoles;
+
+/// <summary>
+/// Re-decides an open session's right whenever a reservation of its board or the access rules change, and ends the
+/// session with the reason once the right is gone. It listens on its own event subscription, so the publisher never
+/// waits for the re-decision.
+/// </summary>
+public sealed class AccessRecheck : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly LabEventSubscription _subscription;
+    private readonly Task _loop;
+
+    /// <param name="closingReason">Null while the session may stay open, else why it closes.</param>
+    /// <param name="close">Ends the session; called at most once.</param>
+    public AccessRecheck(LabEvents events, string board, Func<CancellationToken, Task<string?>> closingReason, Func<string, Task> close)
+    {
+        _subscription = events.Subscribe(e => e is RulesChanged || (e is ReservationChanged r && string.Equals(r.Board, board, StringComparison.OrdinalIgnoreCase)));
+        _loop = Task.Run(async () =>
+        {
+            try
+            {
+                while (await _subscription.NextBatchAsync(_stop.Token) is not null)
+                {
+                    if (await closingReason(_stop.Token) is { } reason)
+                    {
+                        await close(reason);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // The session ended first.
+            }
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _subscription.Dispose();
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}
