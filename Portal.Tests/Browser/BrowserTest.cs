@@ -28,10 +28,10 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
         await Portal.DisposeAsync();
     }
 
-    /// <summary>A new browser window with its own cookies, as a second person at another desk.</summary>
-    protected async Task<IPage> NewPageAsync()
+    /// <summary>A new browser window with its own cookies, as a second person at another desk; optionally with a system set to dark mode.</summary>
+    protected async Task<IPage> NewPageAsync(ColorScheme colorScheme = ColorScheme.Light)
     {
-        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 }, ColorScheme = colorScheme });
         context.SetDefaultTimeout(15_000);
         _contexts.Add(context);
         return await context.NewPageAsync();

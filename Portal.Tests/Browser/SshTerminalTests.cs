@@ -50,7 +50,7 @@ public sealed class SshTerminalTests(BrowserFixture browser, SshdFixture sshd) :
 
         await Expect(screen).ToContainTextAsync("[session closed: reservation ended]");
         await Expect(terminal).ToHaveAttributeAsync("data-shell-state", "closed");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "New SSH tab" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "New SSH tab" })).ToBeDisabledAsync();
         await ScreenshotAsync(page, "ssh-terminal-closed");
     }
 }

@@ -24,6 +24,7 @@ public sealed class BoardsPageTests : MudBunitContext
         Services.AddSingleton(_lab.Service);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddScoped<ReservationCommands>();
+        Services.AddSingleton(new Portal.Access.AccessPolicy(_lab.Database));
     }
 
     protected override ValueTask DisposeAsyncCore()

@@ -34,6 +34,18 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             .ToHashSet();
     }
 
+    /// <summary>The decision on every board at once, from one read of the rules: what a page shows as allowed or refused.</summary>
+    public async Task<IReadOnlyDictionary<string, AccessDecision>> DecideEveryBoardAsync(string userId, Capability capability, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rules = await RulesAsync(db, capability, cancellationToken);
+        var (isAdmin, groups) = await SubjectAsync(db, userId, cancellationToken);
+        var boards = await db.Boards.AsNoTracking().Select(b => new { b.Id, b.BoardClassId, b.Name }).ToListAsync(cancellationToken);
+        return boards.ToDictionary(
+            board => board.Name,
+            board => AccessDecider.Decide(new AccessRequest(userId, isAdmin, groups, capability, board.Id, board.BoardClassId, board.Name), rules));
+    }
+
     /// <summary>Whether the user is an admin, and their groups: read once per decision, whatever the number of boards.</summary>
     private static async Task<(bool IsAdmin, IReadOnlySet<int> Groups)> SubjectAsync(ApplicationDbContext db, string userId, CancellationToken cancellationToken)
     {

@@ -579,7 +579,7 @@ public sealed class ReservationService(
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 
-    private static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
+    internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
         query.AsNoTracking().Select(r => new ReservationView(
             r.Id, r.Board.Name, r.Board.Class.Name, r.UserId, r.User.Email ?? r.UserId, r.State,
             r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput));

@@ -11,6 +11,7 @@ public static class ReservationServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SetupScriptRunner>();
         services.AddSingleton<ReservationService>();
+        services.AddSingleton<ReservationAdminQuery>();
         services.AddHostedService<ReservationClock>();
         return services;
     }
