@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
+using Portal.Identity;
 
 namespace Portal.Benchmarks;
 
@@ -24,6 +25,20 @@ internal sealed class BenchmarkPortal(string directory, IReadOnlyDictionary<stri
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/";
+    }
+
+    /// <summary>Creates an ordinary user, as the first admin does on the Users page, and returns its id.</summary>
+    public async Task<string> CreateUserAsync(string email, string password)
+    {
+        var users = Services.GetRequiredService<UserAdminService>();
+        var adminId = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == AdminEmail).Id;
+        var created = await users.CreateAsync(new Actor(adminId, AdminEmail, IsAdmin: true), new NewUser(email, password, false, []), CancellationToken.None);
+        if (!created.Succeeded)
+        {
+            throw new InvalidOperationException($"Creating the benchmark's user {email} failed: {created.Error}");
+        }
+
+        return (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email).Id;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
