@@ -88,6 +88,21 @@ public sealed class ShellTerminalTests : MudBunitContext
     }
 
     [Fact]
+    public async Task WhileTheShellOpensTheTerminalSaysWhereItConnects()
+    {
+        var opening = new TaskCompletionSource<ShellOpening>();
+        var terminal = Render<ShellTerminal>(p => p
+            .Add(s => s.Open, (_, _, _) => opening.Task)
+            .Add(s => s.Connecting, "connecting to 10.0.0.21:22"));
+
+        await ShownAsync(text => text.Contains("[connecting to 10.0.0.21:22…]", StringComparison.Ordinal));
+        Assert.Equal("connecting", State(terminal));
+
+        opening.SetResult(new ShellOpening(_shell));
+        terminal.WaitForAssertion(() => Assert.Equal("open", State(terminal)));
+    }
+
+    [Fact]
     public void AFailureToConnectIsOneLineInTheTerminal()
     {
         var terminal = Render<ShellTerminal>(p => p.Add(s => s.Open, (_, _, _) => throw new ShellSessionException("ssh to 10.0.0.21:22: connection refused")));
