@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Portal.Api;
 
@@ -61,17 +62,23 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     }
 }
 
-/// <summary>Refuses an API request whose body is larger than <see cref="ApiOptions.MaxRequestBodyBytes"/>, before reading it.</summary>
+/// <summary>
+/// Refuses an API request whose body is larger than <see cref="ApiOptions.MaxRequestBodyBytes"/>, before reading it.
+/// A route that declares its own limit (a copy into a sandbox, an artifact upload) has that one instead.
+/// </summary>
 internal sealed class ApiBodyLimit(RequestDelegate next, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = options.Value.MaxRequestBodyBytes;
+        var own = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>();
+        var limit = own is null ? options.Value.MaxRequestBodyBytes : own.MaxRequestBodySize;
         if (context.Request.ContentLength > limit)
         {
             await Results.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
-                detail: $"The request body has {context.Request.ContentLength} bytes; the API accepts at most {limit} (Portal:Api:MaxRequestBodyBytes).")
+                detail: own is null
+                    ? $"The request body has {context.Request.ContentLength} bytes; the API accepts at most {limit} (Portal:Api:MaxRequestBodyBytes)."
+                    : $"The request body has {context.Request.ContentLength} bytes; {context.Request.Path} accepts at most {limit}.")
                 .ExecuteAsync(context);
             return;
         }
