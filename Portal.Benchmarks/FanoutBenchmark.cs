@@ -34,7 +34,8 @@ internal static partial class FanoutBenchmark
             await using var portal = new BenchmarkPortal(directory, new Dictionary<string, string?>());
             var address = portal.StartOnLoopback();
             var api = await ApiClientAsync(portal, address);
-            await portal.CreateUserAsync(ViewerEmail, ViewerPassword);
+            await portal.Services.GetRequiredService<UserAdminService>()
+                .CreateAsync(await portal.AdminAsync(), new NewUser(ViewerEmail, ViewerPassword, false, []), CancellationToken.None);
 
             using var pages = StartPageProcess(address);
             Console.WriteLine($"fanout benchmark: {iterations} reserve+release of {Board} through the API (after 30 unmeasured) per level, on {Environment.ProcessorCount} cores");
@@ -114,7 +115,9 @@ internal static partial class FanoutBenchmark
 
     private static async Task<HttpClient> ApiClientAsync(BenchmarkPortal portal, string address)
     {
-        var id = await portal.CreateUserAsync("api@lab.test", "Api-Pass-12345");
+        var users = portal.Services.GetRequiredService<UserAdminService>();
+        await users.CreateAsync(await portal.AdminAsync(), new NewUser("api@lab.test", "Api-Pass-12345", false, []), CancellationToken.None);
+        var id = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "api@lab.test").Id;
         var token = await portal.Services.GetRequiredService<AccessTokenService>().CreateAsync(id, "fanout", null, CancellationToken.None);
         var client = new HttpClient { BaseAddress = new Uri(address) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);

@@ -60,11 +60,14 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
 
         await using var factory = new BenchmarkPortal(Path.GetDirectoryName(database)!, lab);
         var address = factory.StartOnLoopback();
+        var users = factory.Services.GetRequiredService<UserAdminService>();
         var tokens = factory.Services.GetRequiredService<AccessTokenService>();
         var http = new List<HttpClient>();
+        var admin = await factory.AdminAsync();
         for (var i = 0; i < clients; i++)
         {
-            var id = await factory.CreateUserAsync($"bench{i}@lab.test", "Bench-Pass-123");
+            await users.CreateAsync(admin, new NewUser($"bench{i}@lab.test", "Bench-Pass-123", false, []), CancellationToken.None);
+            var id = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == $"bench{i}@lab.test").Id;
             var client = new HttpClient { BaseAddress = new Uri(address) };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await tokens.CreateAsync(id, "bench", null, CancellationToken.None)).Secret);
             http.Add(client);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Portal.Api;
 
@@ -64,21 +63,24 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 
 /// <summary>
 /// Refuses an API request whose body is larger than <see cref="ApiOptions.MaxRequestBodyBytes"/>, before reading it.
-/// A route that declares its own limit (a copy into a sandbox, an artifact upload) has that one instead.
+/// Routes that stream files (artifact uploads, copies into a sandbox) declare their own limit on the endpoint instead.
 /// </summary>
 internal sealed class ApiBodyLimit(RequestDelegate next, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var own = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>();
-        var limit = own is null ? options.Value.MaxRequestBodyBytes : own.MaxRequestBodySize;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
+        var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             await Results.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
-                detail: own is null
-                    ? $"The request body has {context.Request.ContentLength} bytes; the API accepts at most {limit} (Portal:Api:MaxRequestBodyBytes)."
-                    : $"The request body has {context.Request.ContentLength} bytes; {context.Request.Path} accepts at most {limit}.")
+                detail: $"The request body has {context.Request.ContentLength} bytes; the API accepts at most {limit} (Portal:Api:MaxRequestBodyBytes).")
                 .ExecuteAsync(context);
             return;
         }
