@@ -8,6 +8,7 @@ using Portal.Data;
 using Portal.Deploys;
 using Portal.Identity;
 using Portal.Lab;
+using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Web;
@@ -31,6 +32,7 @@ builder.Services.AddSandboxes();
 builder.Services.AddArtifacts();
 builder.Services.AddDeploys();
 builder.Services.AddPortalApi();
+builder.Services.AddPortalMetrics();
 builder.Services.AddPortalUi();
 builder.Services.AddWebSecurity();
 
@@ -44,6 +46,7 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UsePortalApiErrors("/not-found");
+app.UsePortalMetrics();
 app.UseAntiforgery();
 app.UseWebSockets();
 

@@ -10,7 +10,8 @@ public sealed class ConsoleBroker(
     IOptionsMonitor<LabOptions> lab,
     IOptions<ConsoleOptions> options,
     TimeProvider clock,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    Observability.PortalMetrics? metrics = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
@@ -35,7 +36,7 @@ public sealed class ConsoleBroker(
                     return null;
                 }
 
-                session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget);
+                session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget, metrics);
                 if (_lentOut.TryGetValue(board, out var loan))
                 {
                     // A new session has no device open yet: it starts lent, nothing to wait for.

@@ -16,6 +16,7 @@ internal sealed class ConsoleSession
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Action<ConsoleSession> _closed;
+    private readonly Observability.PortalMetrics? _metrics;
     private readonly ScrollbackRing _scrollback;
     private readonly List<ConsoleWatcher> _watchers = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -26,7 +27,7 @@ internal sealed class ConsoleSession
     private TaskCompletionSource? _deviceClosed;
     private ITimer? _idleTimer;
 
-    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed)
+    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed, Observability.PortalMetrics? metrics = null)
     {
         Board = board;
         _console = console;
@@ -34,6 +35,7 @@ internal sealed class ConsoleSession
         _clock = clock;
         _logger = logger;
         _closed = closed;
+        _metrics = metrics;
         _scrollback = new ScrollbackRing(options.ScrollbackBytes);
         _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _ = Task.Run(RunAsync);
@@ -208,6 +210,7 @@ internal sealed class ConsoleSession
                         throw new EndOfStreamException("the connection was closed");
                     }
 
+                    _metrics?.ConsoleBytes(Board, read);
                     Broadcast(buffer.AsSpan(0, read).ToArray());
                 }
             }

@@ -27,6 +27,7 @@ public sealed class PowerService(
     AccessPolicy access,
     AuditLog audit,
     LabEvents events,
+    Observability.PortalMetrics metrics,
     ILogger<PowerService> logger)
 {
     private readonly ConcurrentDictionary<string, IPowerDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
@@ -87,15 +88,19 @@ public sealed class PowerService(
         catch (Exception ex) when (IsDriverFailure(ex))
         {
             logger.LogWarning("Power {Action} of {Board} by {User} failed: {Reason}", action, board, actor.Email, ex.Message);
+            metrics.PowerOperation(DriverName(board), action, failed: true);
             return new(PowerState.Unknown, ex.Message);
         }
 
         logger.LogInformation("Power {Action} of {Board} by {User}", action, board, actor.Email);
+        metrics.PowerOperation(DriverName(board), action, failed: false);
         await audit.WriteAsync(actor.Email, $"power-{action.ToString().ToLowerInvariant()}", board, holder?.ReservationId, null, cancellationToken);
         var state = await GetStateAsync(board, cancellationToken);
         events.Publish(new PowerChanged(board, state.State));
         return state;
     }
+
+    private string DriverName(string board) => lab.CurrentValue.FindBoard(board)?.Power.GetValueOrDefault("Driver") ?? "none";
 
     /// <summary>Null when the actor may switch the board's power: they hold it (or are an admin) and have the Power capability.</summary>
     public async Task<string?> MayUseAsync(Actor actor, string board, BoardHolder? holder, CancellationToken cancellationToken)

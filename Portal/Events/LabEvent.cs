@@ -22,8 +22,11 @@ public abstract record LabEvent
 /// <summary>A board's state (free, reserved, attention...) changed.</summary>
 public sealed record BoardChanged(string Board) : LabEvent;
 
-/// <summary>A reservation moved to <paramref name="State"/>. <paramref name="FromQueue"/> marks a grant to a waiting request.</summary>
-public sealed record ReservationChanged(int ReservationId, string Board, string UserId, ReservationState State, bool FromQueue = false) : LabEvent;
+/// <summary>
+/// A reservation moved to <paramref name="State"/>. <paramref name="Granted"/> marks the grant itself (once per
+/// reservation), <paramref name="FromQueue"/> a grant to a waiting request.
+/// </summary>
+public sealed record ReservationChanged(int ReservationId, string Board, string UserId, ReservationState State, bool FromQueue = false, bool Granted = false) : LabEvent;
 
 /// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
 public sealed record QueueChanged(string BoardClass) : LabEvent;

@@ -261,7 +261,7 @@ public sealed class ReservationLifecycle(
         }
 
         logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", reservation.Id, board.Name, email, reservation.ExpiresAt);
-        events.Publish(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State, queueEntryId is not null));
+        events.Publish(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State, FromQueue: queueEntryId is not null, Granted: true));
         events.Publish(new BoardChanged(board.Name));
         if (prepare)
         {

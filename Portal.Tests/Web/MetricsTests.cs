@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Api;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>/metrics: who may scrape it, what it says about reservations, and a real Prometheus scraping it.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task OnlyAllowedNetworksAndAdminsTokensScrapeAndTheCountersFollowReservations()
+    {
+        // The test server's requests come from no address: outside every allowed network.
+        await using var portal = new PortalFactory();
+        var anonymous = await portal.CreateClient().GetAsync("/metrics");
+        var user = await (await portal.TokenClientAsync("metrics-user@lab.test")).GetAsync("/metrics");
+        var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
+        var holder = await portal.TokenClientAsync("metrics-holder@lab.test");
+
+        var reserved = await holder.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-01", null, null, null));
+        var id = (await reserved.Content.ReadFromJsonAsync<ApiReservation>())!.Id;
+        Assert.Equal(HttpStatusCode.OK, (await holder.DeleteAsync($"/api/v1/reservations/{id}")).StatusCode);
+        var text = await ScrapeUntilAsync(admin, "portal_reservations_ended_total{");
+
+        Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+        Assert.Equal(
+            "/metrics is open to the networks in Portal:Metrics:AllowedNetworks and to requests with an admin's access token.",
+            (await anonymous.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal(HttpStatusCode.Forbidden, user.StatusCode);
+        Assert.Contains("portal_reservations_granted_total{otel_scope_name=\"Portal\",via=\"request\"} 1", text);
+        Assert.Contains("portal_reservations_ended_total{otel_scope_name=\"Portal\",state=\"released\"} 1", text);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", text);
+    }
+
+    [PrometheusFact]
+    public async Task ARealPrometheusScrapesThePortalFromLoopback()
+    {
+        await using var portal = new PortalFactory();
+        var url = new Uri(portal.StartOnLoopback());
+        var holder = await portal.CreateTokenAsync("scraped@lab.test");
+        using var api = new HttpClient { BaseAddress = url };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", holder);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("api/v1/reservations", new ReserveRequest("pine-02", null, null, null))).StatusCode);
+
+        var directory = Directory.CreateTempSubdirectory("portal-prometheus-").FullName;
+        var port = LoopbackPorts.FreeTcp();
+        await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: portal
+                static_configs:
+                  - targets: ["{url.Authority}"]
+            """);
+        using var prometheus = Process.Start(new ProcessStartInfo(PrometheusFactAttribute.Binary,
+        [
+            $"--config.file={Path.Combine(directory, "prometheus.yml")}",
+            $"--storage.tsdb.path={Path.Combine(directory, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+        ])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var log = prometheus.StandardError.ReadToEndAsync();
+        try
+        {
+            using var query = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            var value = await PollAsync(async () =>
+            {
+                using var answer = JsonDocument.Parse(await query.GetStringAsync("api/v1/query?query=portal_reservations_granted_total"));
+                var results = answer.RootElement.GetProperty("data").GetProperty("result");
+                return results.GetArrayLength() > 0 ? results[0].GetProperty("value")[1].GetString() : null;
+            });
+
+            Assert.Equal("1", value);
+        }
+        finally
+        {
+            prometheus.Kill();
+            await prometheus.WaitForExitAsync();
+            Directory.Delete(directory, recursive: true);
+            _ = await log;
+        }
+    }
+
+    private static async Task<string> ScrapeUntilAsync(HttpClient client, string expected)
+    {
+        var text = "";
+        for (var attempt = 0; attempt < 100 && !text.Contains(expected, StringComparison.Ordinal); attempt++)
+        {
+            var response = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            text = await response.Content.ReadAsStringAsync();
+            await Task.Delay(100);
+        }
+
+        return text;
+    }
+
+    /// <summary>Asks until an answer comes (Prometheus starts, then scrapes every second), for at most 60 s.</summary>
+    private static async Task<string?> PollAsync(Func<Task<string?>> ask)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                if (await ask() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(500);
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A test that needs Debian's <c>prometheus</c>; skipped without it unless integration is required.</summary>
+public sealed class PrometheusFactAttribute : FactAttribute
+{
+    public const string Binary = "/usr/bin/prometheus";
+
+    public PrometheusFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(File.Exists(Binary), Binary);
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics.Metrics;
+using Portal.Consoles;
+using Portal.Data;
+
+namespace Portal.Observability;
+
+/// <summary>
+/// The portal's own meter, <c>Portal</c>: what an operator graphs and alerts on, beside ASP.NET Core's, Kestrel's,
+/// Blazor's and the runtime's meters. Tags stay few (board names, drivers, states), so series stay bounded.
+/// </summary>
+public sealed class PortalMetrics
+{
+    public const string MeterName = "Portal";
+
+    private readonly Counter<long> _granted;
+    private readonly Counter<long> _ended;
+    private readonly Counter<long> _powerOperations;
+    private readonly Counter<long> _consoleBytes;
+
+    public PortalMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _granted = meter.CreateCounter<long>("portal.reservations.granted", "{reservation}", "Reservations granted, by whether a waiting request got them (via=queue) or a direct one (via=request)");
+        _ended = meter.CreateCounter<long>("portal.reservations.ended", "{reservation}", "Reservations ended, by how: released, expired or failed");
+        _powerOperations = meter.CreateCounter<long>("portal.power.operations", "{operation}", "Power switches, by driver, action and outcome (ok or failed)");
+        _consoleBytes = meter.CreateCounter<long>("portal.console.bytes", "By", "Bytes read from boards' consoles, by board");
+    }
+
+    public void ReservationGranted(bool fromQueue) => _granted.Add(1, new KeyValuePair<string, object?>("via", fromQueue ? "queue" : "request"));
+
+    public void ReservationEnded(ReservationState state) => _ended.Add(1, new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
+
+    public void PowerOperation(string driver, PowerAction action, bool failed) => _powerOperations.Add(
+        1,
+        new KeyValuePair<string, object?>("driver", driver),
+        new KeyValuePair<string, object?>("action", action.ToString().ToLowerInvariant()),
+        new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ok"));
+
+    public void ConsoleBytes(string board, int count) => _consoleBytes.Add(count, new KeyValuePair<string, object?>("board", board));
+}
