@@ -87,9 +87,22 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             {
                 NanoCPUs = (long)(spec.CpuLimit * 1_000_000_000),
                 Memory = spec.MemoryLimitBytes,
+                // Memory plus swap equal to memory: no swap on top, so a sandbox cannot push the lab host into swapping.
+                MemorySwap = spec.MemoryLimitBytes,
+                PidsLimit = spec.PidsLimit,
+                CapDrop = ["ALL"],
+                CapAdd = [.. spec.CapAdd],
+                SecurityOpt = ["no-new-privileges"],
                 NetworkMode = spec.NetworkMode,
                 Privileged = false,
             };
+            // The sandbox's user is not root: it reaches the device through the device's group (dialout for a USB serial adapter).
+            var deviceGroup = hostPath is not null && _local ? DeviceNode.GroupOf(hostPath) : null;
+            if (deviceGroup is > 0)
+            {
+                host.GroupAdd = [deviceGroup.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            }
+
             switch (mode)
             {
                 case DevicePassthroughMode.Device when hostPath is not null:
@@ -105,6 +118,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                 Name = spec.Name,
                 Image = spec.Image,
                 Labels = spec.Labels.ToDictionary(),
+                User = spec.User,
                 // As `docker run -dit`: the image's shell waits on its terminal instead of exiting at once.
                 Tty = true,
                 OpenStdin = true,
@@ -120,7 +134,8 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                     throw new ContainerEngineException($"the container stopped at once (exit code {started.ExitCode}){(started.Error is { Length: > 0 } e ? $": {e}" : "")}");
                 }
 
-                _logger.LogInformation("Started container {Container} ({Id}) from {Image}, device {Device} as {Mode}", spec.Name, created.ID[..12], spec.Image, hostPath, mode);
+                _logger.LogInformation("Started container {Container} ({Id}) from {Image} as user {User}, device {Device} as {Mode} (group {DeviceGroup})",
+                    spec.Name, created.ID[..12], spec.Image, spec.User, hostPath, mode, host.GroupAdd?.FirstOrDefault() ?? "not added");
                 return started with { Passthrough = mode, PassedDevice = hostPath };
             }
             catch

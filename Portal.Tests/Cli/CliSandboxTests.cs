@@ -76,7 +76,7 @@ public sealed class CliSandboxTests : IAsyncLifetime
         }
 
         Assert.True(listing.ExitCode == 0, listing.ToString());
-        Assert.Equal($"700 0\r\n600 0\r\n{key}\r\n", listing.Stdout);
+        Assert.Equal($"700 1000\r\n600 1000\r\n{key}\r\n", listing.Stdout);
     }
 
     [DockerFact]

@@ -48,4 +48,30 @@ public sealed class StartupTests : IDisposable
         Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, qemu-x86_64, rpi4", error.Message);
         Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, qemu, simulated, snmp", error.Message);
     }
+
+    [Fact]
+    public async Task UnsafeSandboxSettingsStopTheStartNamingTheKey()
+    {
+        await using (var portal = new PortalFactory()
+            .WithSetting("Lab:Containers:User", "0:0")
+            .WithSetting("Lab:Containers:CapAdd:0", "ALL")
+            .WithSetting("Lab:Containers:CapAdd:1", "net raw"))
+        {
+            var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+
+            Assert.Contains("Lab:Containers:User '0:0' must be a non-root user: uid:gid (e.g. 1000:1000) or a user name of the image", error.Message);
+            Assert.Contains("Lab:Containers:CapAdd may not be ALL; list the capabilities sandboxes need (e.g. NET_RAW)", error.Message);
+            Assert.Contains("Lab:Containers:CapAdd: 'net raw' is not a capability name (e.g. NET_RAW)", error.Message);
+        }
+
+        await using (var portal = new PortalFactory().WithSetting("Lab:Containers:PidsLimit", "0"))
+        {
+            Assert.Contains("Lab:Containers:PidsLimit must be between 16 and 65536", Assert.Throws<OptionsValidationException>(() => portal.CreateClient()).Message);
+        }
+
+        await using (var portal = new PortalFactory().WithSetting("Lab:Containers:User", "root"))
+        {
+            Assert.Contains("Lab:Containers:User 'root' must be a non-root user", Assert.Throws<OptionsValidationException>(() => portal.CreateClient()).Message);
+        }
+    }
 }
