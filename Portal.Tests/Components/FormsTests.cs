@@ -30,7 +30,10 @@ public sealed class FormsTests : MudBunitContext
         Services.AddDbContext<ApplicationDbContext>(o => o.UseSqlite(_lab.Database.Connection));
         Services.AddSingleton<IDbContextFactory<ApplicationDbContext>>(_lab.Database);
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>();
+        Services.AddSingleton<ActorResolver>();
         Services.AddSingleton<UserAdminService>();
+        Services.AddSingleton(new Portal.Audit.AuditLog(_lab.Database, _lab.Clock));
+        Services.AddSingleton(_lab.Bus);
         Services.AddSingleton<AccessTokenService>();
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddSingleton(_lab.Queries);

@@ -194,8 +194,9 @@ public sealed class ReservationTests : IDisposable
         var adminReleases = await _lab.Lifecycle.ReleaseAsync(Admin("admin"), id, _ct);
         var again = await _lab.Lifecycle.ReleaseAsync(User("alice"), id, _ct);
 
-        Assert.Equal($"Only the holder or an admin may extend reservation {id}.", bobExtends.Error!.Detail);
-        Assert.Equal(ReservationErrorKind.Forbidden, bobReleases.Error!.Kind);
+        // Someone else's reservation is answered as a missing one, so the refusal does not tell that the id exists.
+        Assert.Equal($"There is no reservation {id}.", bobExtends.Error!.Detail);
+        Assert.Equal(ReservationErrorKind.NotFound, bobReleases.Error!.Kind);
         Assert.Equal(ReservationState.Released, adminReleases.Reservation!.State);
         Assert.Equal("admin@lab.test", adminReleases.Reservation.EndedBy);
         Assert.Equal($"Reservation {id} has already ended (released).", again.Error!.Detail);

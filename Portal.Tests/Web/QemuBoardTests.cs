@@ -38,7 +38,7 @@ public sealed class QemuBoardTests
     {
         var image = await QemuImage.GetAsync();
         await using var portal = await QemuPortal.StartAsync();
-        var holder = await portal.CreateUserAsync("qemu-holder@lab.test", "Qemu-Pass-1");
+        var holder = await portal.CreateUserAsync("qemu-holder@lab.test", "Qemu-Board-Pass-1");
         await portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "qemu-01", null, CancellationToken.None);
         var screen = new OutputCollector();
         await using var watcher = portal.Services.GetRequiredService<ConsoleBroker>().Watch("qemu-01", data => screen.Deliver(data, acknowledge: true))!;

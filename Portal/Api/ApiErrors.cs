@@ -61,11 +61,20 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     }
 }
 
-/// <summary>Refuses an API request whose body is larger than <see cref="ApiOptions.MaxRequestBodyBytes"/>, before reading it.</summary>
+/// <summary>
+/// Refuses an API request whose body is larger than <see cref="ApiOptions.MaxRequestBodyBytes"/>, before reading it.
+/// Routes that stream files (artifact uploads, copies into a sandbox) declare their own limit on the endpoint instead.
+/// </summary>
 internal sealed class ApiBodyLimit(RequestDelegate next, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
         var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {

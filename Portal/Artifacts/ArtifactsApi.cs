@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Api;
 using Portal.Identity;
@@ -20,7 +20,9 @@ public static class ArtifactsApi
     {
         var api = endpoints.MapGroup("/api/v1/artifacts").RequireAuthorization(ReservationsApi.Policy).WithTags("Artifacts");
 
+        // The store enforces the user's quota while streaming; a body limit would cut off kernels and disks.
         api.MapPut("/{name}", UploadAsync)
+            .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload a file as artifact NAME: the request body is the file, streamed to disk (?tags=a,b); answers its digest sha256:...");
 
         api.MapGet("/", async (ArtifactStore store, CancellationToken ct) =>
@@ -63,12 +65,6 @@ public static class ArtifactsApi
     private static async Task<Results<Created<ApiArtifact>, ProblemHttpResult>> UploadAsync(
         string name, string? tags, HttpContext context, Actor actor, ArtifactStore store, CancellationToken ct)
     {
-        // The store enforces the user's quota while streaming; the server's default body limit (30 MB) would cut off kernels and disks.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = null;
-        }
-
         var labels = tags?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         var upload = await store.AddAsync(actor, name, labels, context.Request.Body, context.Request.ContentLength, null, ct);
         return upload is { Artifact: { } artifact }

@@ -77,7 +77,7 @@ public sealed class ReservationLifecycle(
         }
 
         var reservation = await queries.GetAsync(reservationId, cancellationToken);
-        if (HolderError(actor, reservation, reservationId, "extend") is { } refused)
+        if (HolderError(actor, reservation, reservationId) is { } refused)
         {
             return refused;
         }
@@ -111,7 +111,7 @@ public sealed class ReservationLifecycle(
     public async Task<ReservationOutcome> ReleaseAsync(Actor actor, int reservationId, CancellationToken cancellationToken)
     {
         var reservation = await queries.GetAsync(reservationId, cancellationToken);
-        if (HolderError(actor, reservation, reservationId, "release") is { } refused)
+        if (HolderError(actor, reservation, reservationId) is { } refused)
         {
             return refused;
         }
@@ -437,15 +437,10 @@ public sealed class ReservationLifecycle(
         return new WriteLock(_writes);
     }
 
-    private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId, string verb)
+    private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId)
     {
-        if (reservation is null)
-        {
-            return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
-        }
-
         // Someone else's reservation is answered as a missing one: a refusal would tell that the id exists.
-        if (!actor.IsHolderOrAdmin(reservation.UserId))
+        if (reservation is null || !actor.IsHolderOrAdmin(reservation.UserId))
         {
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
