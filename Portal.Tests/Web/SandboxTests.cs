@@ -164,6 +164,22 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [DockerFact]
+    public async Task AnUploadThatIsNotATarIsRefusedSayingSo()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, admin, "pine-01");
+        var sandbox = (await portal.Services.GetRequiredService<SandboxService>().LaunchAsync(admin, reservation, null, CancellationToken.None)).Sandbox!;
+        var files = portal.Services.GetRequiredService<SandboxFiles>();
+
+        var refused = await Assert.ThrowsAsync<Portal.Hardware.Containers.ContainerEngineException>(() =>
+            files.CopyInAsync(admin, sandbox.Id, "/tmp", new MemoryStream(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("this is not a tar archive\n", 100)))), CancellationToken.None));
+
+        Assert.StartsWith("the upload is not a tar archive", refused.Message);
+    }
+
+    [DockerFact]
     public async Task OnlyTheHolderLaunchesAndOnlyFromAnAssignedImage()
     {
         await using var portal = Portal();
