@@ -3,7 +3,7 @@ using Portal.Cli;
 
 var root = new RootCommand("The lab portal from a terminal. Configure with PORTAL_URL and PORTAL_TOKEN, or 'portal login URL'.");
 root.Options.Add(Cli.Json);
-foreach (var command in LabCommands.All().Append(ConsoleCommand.Create()).Concat(TunnelCommands.All()).Append(SandboxCommands.Create()))
+foreach (var command in LabCommands.All().Append(ConsoleCommand.Create()).Concat(TunnelCommands.All()).Append(SandboxCommands.Create()).Concat(ArtifactCommands.All()))
 {
     root.Subcommands.Add(command);
 }
