@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Identity;
@@ -52,26 +53,38 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task UnsafeSandboxSettingsStopTheStartNamingTheKey()
     {
-        await using (var portal = new PortalFactory()
+        await using var portal = new PortalFactory()
             .WithSetting("Lab:Containers:User", "0:0")
             .WithSetting("Lab:Containers:CapAdd:0", "ALL")
-            .WithSetting("Lab:Containers:CapAdd:1", "net raw"))
-        {
-            var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+            .WithSetting("Lab:Containers:CapAdd:1", "net raw");
 
-            Assert.Contains("Lab:Containers:User '0:0' must be a non-root user: uid:gid (e.g. 1000:1000) or a user name of the image", error.Message);
-            Assert.Contains("Lab:Containers:CapAdd may not be ALL; list the capabilities sandboxes need (e.g. NET_RAW)", error.Message);
-            Assert.Contains("Lab:Containers:CapAdd: 'net raw' is not a capability name (e.g. NET_RAW)", error.Message);
-        }
+        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
 
-        await using (var portal = new PortalFactory().WithSetting("Lab:Containers:PidsLimit", "0"))
-        {
-            Assert.Contains("Lab:Containers:PidsLimit must be between 16 and 65536", Assert.Throws<OptionsValidationException>(() => portal.CreateClient()).Message);
-        }
+        Assert.Contains("Lab:Containers:User '0:0' must be a non-root user: uid:gid (e.g. 1000:1000) or a user name of the image", error.Message);
+        Assert.Contains("Lab:Containers:CapAdd may not be ALL; list the capabilities sandboxes need (e.g. NET_RAW)", error.Message);
+        Assert.Contains("Lab:Containers:CapAdd: 'net raw' is not a capability name (e.g. NET_RAW)", error.Message);
+    }
 
-        await using (var portal = new PortalFactory().WithSetting("Lab:Containers:User", "root"))
-        {
-            Assert.Contains("Lab:Containers:User 'root' must be a non-root user", Assert.Throws<OptionsValidationException>(() => portal.CreateClient()).Message);
-        }
+    [Theory]
+    [InlineData("Lab:Containers:PidsLimit", "0", "Lab:Containers:PidsLimit must be between 16 and 65536")]
+    [InlineData("Lab:Containers:User", "root", "Lab:Containers:User 'root' must be a non-root user")]
+    [InlineData("Lab:Containers:User", "000", "Lab:Containers:User '000' must be a non-root user")]
+    [InlineData("Lab:Containers:User", "1000:1000;rm", "Lab:Containers:User '1000:1000;rm' must be a non-root user")]
+    public void SandboxSettingsAreCheckedAsTheStartChecksThem(string key, string value, string message)
+    {
+        // The same binding and checks as AddSandboxes' ValidateOnStart, without starting a whole portal for each value.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
+        var options = configuration.GetSection(Portal.Sandboxes.SandboxOptions.Section).Get<Portal.Sandboxes.SandboxOptions>()!;
+
+        var result = new DataAnnotationValidateOptions<Portal.Sandboxes.SandboxOptions>(null).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage);
+    }
+
+    [Fact]
+    public void TheDefaultSandboxSettingsPass()
+    {
+        Assert.True(new DataAnnotationValidateOptions<Portal.Sandboxes.SandboxOptions>(null).Validate(null, new Portal.Sandboxes.SandboxOptions()).Succeeded);
     }
 }
