@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
+using Portal.Identity;
 
 namespace Portal.Benchmarks;
 
@@ -24,6 +25,13 @@ internal sealed class BenchmarkPortal(string directory, IReadOnlyDictionary<stri
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/";
+    }
+
+    /// <summary>The first admin, as the services see them.</summary>
+    public async Task<Actor> AdminAsync()
+    {
+        var admin = (await Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == AdminEmail);
+        return new Actor(admin.Id, admin.Email, IsAdmin: true);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -50,7 +50,7 @@ internal sealed class ExpiryBenchmark(int boards, TimeSpan teardown)
             await using var portal = new BenchmarkPortal(directory, settings);
             portal.StartOnLoopback();
             var users = portal.Services.GetRequiredService<UserAdminService>();
-            await users.CreateAsync(new NewUser("expiry@lab.test", "Bench-Pass-123", false, []), CancellationToken.None);
+            await users.CreateAsync(await portal.AdminAsync(), new NewUser("expiry@lab.test", "Bench-Pass-123", false, []), CancellationToken.None);
             var user = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "expiry@lab.test");
             var actor = new Actor(user.Id, user.Email, IsAdmin: false);
             var lifecycle = portal.Services.GetRequiredService<ReservationLifecycle>();

@@ -63,8 +63,7 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
         var users = factory.Services.GetRequiredService<UserAdminService>();
         var tokens = factory.Services.GetRequiredService<AccessTokenService>();
         var http = new List<HttpClient>();
-        var adminId = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == BenchmarkPortal.AdminEmail).Id;
-        var admin = new Actor(adminId, BenchmarkPortal.AdminEmail, IsAdmin: true);
+        var admin = await factory.AdminAsync();
         for (var i = 0; i < clients; i++)
         {
             await users.CreateAsync(admin, new NewUser($"bench{i}@lab.test", "Bench-Pass-123", false, []), CancellationToken.None);

@@ -97,6 +97,7 @@ public static class LabCommands
 
     private static async Task<JsonElement> ReserveAsync(PortalApi api, object request, string? board, string? cls, bool wait, CancellationToken ct, int? timeout)
     {
+        int? queued = null;
         try
         {
             while (true)
@@ -110,7 +111,8 @@ public static class LabCommands
                     }
 
                     Cli.Say($"Waiting for a board of class {cls}: number {position} in the queue.");
-                    return await WaitForGrantAsync(api, answer.Int("id"), ct);
+                    queued = answer.Int("id");
+                    return await WaitForGrantAsync(api, queued.Value, ct);
                 }
                 catch (CliException ex) when (wait && board is not null && ex.ExitCode == ExitCodes.Refused && ex.Message.Contains("reserved", StringComparison.OrdinalIgnoreCase))
                 {
@@ -119,9 +121,33 @@ public static class LabCommands
                 }
             }
         }
-        catch (OperationCanceledException) when (timeout is not null && ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            throw new CliException(ExitCodes.Timeout, $"No board was granted within {timeout} s.");
+            // A request left waiting would be granted a board later, to a job that is no longer there.
+            if (queued is { } id)
+            {
+                await LeaveQueueAsync(api, id);
+            }
+
+            if (timeout is not null)
+            {
+                throw new CliException(ExitCodes.Timeout, $"No board was granted within {timeout} s{(queued is null ? "" : "; the request left the queue")}.");
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task LeaveQueueAsync(PortalApi api, int queueId)
+    {
+        try
+        {
+            await api.DeleteAsync($"api/v1/queue/{queueId}", CancellationToken.None);
+        }
+        catch (CliException ex) when (ex.ExitCode is ExitCodes.NotFound or ExitCodes.Refused)
+        {
+            // Granted or cancelled meanwhile: the reservations list shows which.
+            Cli.Say($"Request {queueId} was no longer waiting: {ex.Message}");
         }
     }
 

@@ -45,6 +45,12 @@ public sealed class AdminTablesTests(BrowserFixture browser) : BrowserTest(brows
         await Expect(rows).ToHaveCountAsync(1);
         await ScreenshotAsync(page, "all-reservations-filtered");
 
+        // Laid out for a 1280-pixel screen: the row action is inside the panel, the date filter one line high.
+        var panelBox = (await table.BoundingBoxAsync())!;
+        var actionBox = (await rows.GetByRole(AriaRole.Button, new() { Name = "Force release pine-01 from ada@lab.test" }).BoundingBoxAsync())!;
+        Assert.True(actionBox.X + actionBox.Width <= panelBox.X + panelBox.Width, $"Force release ends at {actionBox.X + actionBox.Width}, beyond the panel's edge at {panelBox.X + panelBox.Width}.");
+        Assert.InRange((await table.Locator(".mud-picker").First.BoundingBoxAsync())!.Height, 30, 70);
+
         await rows.GetByRole(AriaRole.Button, new() { Name = "Force release pine-01 from ada@lab.test" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Force release" }).ClickAsync();
         await Expect(page.GetByText("Released.")).ToBeVisibleAsync();

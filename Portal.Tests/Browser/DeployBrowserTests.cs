@@ -40,6 +40,13 @@ public sealed class DeployBrowserTests(BrowserFixture browser) : BrowserTest(bro
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("boards/qemu-01/console$"), new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync(image.Marker, new() { Timeout = 90_000 });
         await ScreenshotAsync(page, "deploy-and-boot");
+
+        // The reservation keeps what was deployed during it.
+        await page.GotoAsync("reservations");
+        var deployment = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "kernel=vmlinuz sha256:" });
+        await Expect(deployment).ToContainTextAsync("initrd=initramfs sha256:");
+        await Expect(deployment).ToContainTextAsync("qemu-01");
+        await Expect(deployment).ToContainTextAsync("deployed and booted");
     }
 
     private static async Task UploadAsync(IPage page, string name, string path)

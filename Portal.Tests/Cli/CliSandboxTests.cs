@@ -94,4 +94,47 @@ public sealed class CliSandboxTests : IAsyncLifetime
         Assert.True(shell.ExitCode == 0, shell.ToString());
         Assert.Contains("43 132", shell.Stdout);
     }
+
+    [DockerFact]
+    public async Task AResizeMessageChangesTheSizeOfTheRunningShellsPty()
+    {
+        var token = await _portal.CreateTokenAsync("resizer@lab.test");
+        using var cli = new PortalCli(_url, token);
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-02")).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sandbox", "pine-02", "launch")).ExitCode);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        await socket.ConnectAsync(new Uri(new Uri(_url.Replace("http://", "ws://", StringComparison.Ordinal)), "api/v1/boards/pine-02/sandbox/exec?columns=80&rows=24"), CancellationToken.None);
+        var output = new System.Text.StringBuilder();
+
+        await SendAsync(socket, "stty size\n");
+        await ReadUntilAsync(socket, output, "24 80");
+        await socket.SendAsync("""{"type":"resize","columns":132,"rows":43}"""u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        await SendAsync(socket, "stty size\n");
+        await ReadUntilAsync(socket, output, "43 132");
+        await SendAsync(socket, "exit\n");
+        await ReadUntilAsync(socket, output, "\"exit\"");
+
+        Assert.Contains("\"code\":0", output.ToString());
+    }
+
+    private static Task SendAsync(System.Net.WebSockets.WebSocket socket, string text) =>
+        socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+
+    /// <summary>Everything the socket sends (output and notices) into <paramref name="output"/>, until it holds <paramref name="expected"/>.</summary>
+    private static async Task ReadUntilAsync(System.Net.WebSockets.WebSocket socket, System.Text.StringBuilder output, string expected)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var buffer = new byte[4096];
+        while (!output.ToString().Contains(expected, StringComparison.Ordinal))
+        {
+            var received = await socket.ReceiveAsync(buffer, limit.Token);
+            if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                throw new InvalidOperationException($"The exec socket closed before '{expected}': {output}");
+            }
+
+            output.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+        }
+    }
 }

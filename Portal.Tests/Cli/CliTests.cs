@@ -41,6 +41,34 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReserveWaitGetsABoardOfTheClassWhenOneIsReleasedATimeoutLeavesTheQueueAndExtendMovesTheLease()
+    {
+        using var holder = new PortalCli(_url, await _portal.CreateTokenAsync("pine-holder@lab.test"));
+        using var waiter = new PortalCli(_url, await _portal.CreateTokenAsync("pine-waiter@lab.test"));
+        Assert.Equal(0, (await holder.RunAsync("reserve", "pine-01")).ExitCode);
+        Assert.Equal(0, (await holder.RunAsync("reserve", "pine-02")).ExitCode);
+
+        var timedOut = await waiter.RunAsync("reserve", "--class", "pine64-a64-lts", "--wait", "--timeout", "3", "--json");
+        var queueAfterTimeout = await waiter.RunAsync("reservations", "--json");
+        using var waiting = waiter.Start(waiter.Executable, ["reserve", "--class", "pine64-a64-lts", "--wait", "--timeout", "90", "--minutes", "20"]);
+        var stdout = waiting.StandardOutput.ReadToEndAsync();
+        Assert.Equal("Waiting for a board of class pine64-a64-lts: number 1 in the queue.", await waiting.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, (await holder.RunAsync("release", "pine-02")).ExitCode);
+        await waiting.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var extend = await waiter.RunAsync("extend", "pine-02", "--minutes", "30", "--json");
+
+        Assert.Equal(5, timedOut.ExitCode);
+        Assert.Equal("No board was granted within 3 s; the request left the queue.", timedOut.Json.GetProperty("error").GetString());
+        Assert.Equal(0, queueAfterTimeout.Json.GetProperty("queue").GetArrayLength());
+        Assert.Equal(0, waiting.ExitCode);
+        Assert.Matches(@"^Reserved pine-02 until \S+ \S+ UTC \(reservation \d+\)\.\n$", await stdout);
+        Assert.True(extend.ExitCode == 0, extend.ToString());
+        var expires = extend.Json.GetProperty("expiresAt").GetDateTime();
+        var granted = extend.Json.GetProperty("grantedAt").GetDateTime();
+        Assert.InRange(expires - granted, TimeSpan.FromMinutes(49), TimeSpan.FromMinutes(51));
+    }
+
+    [Fact]
     public async Task EachRefusalIsOneSentenceWithItsExitCodeAndJson()
     {
         var holderToken = await _portal.CreateTokenAsync("keeper@lab.test");

@@ -98,6 +98,32 @@ public sealed class CliTunnelTests : IAsyncLifetime
         Assert.Contains(audit, a => a.Action == TunnelService.AuditAction && a.Details!.EndsWith("; tunnel closed: reservation of rpi-02 ended", StringComparison.Ordinal));
     }
 
+    [SshdFact]
+    public async Task ForwardServesTheBoardsPortLocallyToPlainSsh()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("forwarder@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "rpi-02")).ExitCode);
+        var local = LoopbackPorts.FreeTcp();
+        using var forward = cli.Start(cli.Executable, ["forward", "rpi-02", $"{_sshd.Port}", "--listen", $"127.0.0.1:{local}"]);
+        try
+        {
+            Assert.Equal($"Forwarding 127.0.0.1:{local} to rpi-02 port {_sshd.Port}; Ctrl-C to stop.", await forward.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+            string[] direct = ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-i", _sshd.KeyFile, "-p", $"{local}"];
+            var first = await cli.RunProcessAsync("ssh", [.. direct, $"{SshdFixture.User}@127.0.0.1", "echo first"]);
+            var second = await cli.RunProcessAsync("ssh", [.. direct, $"{SshdFixture.User}@127.0.0.1", "echo second"]);
+
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.Equal("first\n", first.Stdout);
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Equal("second\n", second.Stdout);
+        }
+        finally
+        {
+            forward.Kill(entireProcessTree: true);
+        }
+    }
+
     /// <summary>What a user's ~/.ssh/config block gives, on the command line: the portal as ProxyCommand, the sshd's client key.</summary>
     private string[] SshOptions(int port) =>
     [

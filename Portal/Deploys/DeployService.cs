@@ -29,6 +29,7 @@ public sealed class DeployService(
     PowerService power,
     ConsoleBroker consoles,
     AuditLog audit,
+    LabEvents events,
     TimeProvider timeProvider,
     ILogger<DeployService> logger)
 {
@@ -126,6 +127,13 @@ public sealed class DeployService(
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>A user's latest deployments, newest first, whichever board and reservation they were made in.</summary>
+    public async Task<IReadOnlyList<DeploymentView>> ListOfUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Project(db.Deployments.Where(d => d.UserId == userId).OrderByDescending(d => d.Id).Take(50)).ToListAsync(cancellationToken);
+    }
+
     private async Task<DeployError?> RunAsync(Actor actor, string board, IDeployDriver driver, DeployOrder order, IReadOnlyList<DeployFile> files, Action<string> say, CancellationToken cancellationToken)
     {
         try
@@ -218,6 +226,7 @@ public sealed class DeployService(
         var deployment = new Deployment { Board = board, ReservationId = reservationId, UserId = actor.UserId, Files = files, Boot = boot, StartedAt = timeProvider.GetUtcNow().UtcDateTime };
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(new DeploymentChanged(board, deployment.Id, actor.UserId));
         return deployment.Id;
     }
 
@@ -229,6 +238,7 @@ public sealed class DeployService(
         deployment.Output = output;
         deployment.EndedAt = timeProvider.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(new DeploymentChanged(deployment.Board, id, deployment.UserId));
         return await Project(db.Deployments.Where(d => d.Id == id)).SingleAsync(cancellationToken);
     }
 

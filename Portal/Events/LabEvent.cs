@@ -13,6 +13,7 @@ public abstract record LabEvent
         ReservationChanged changed => changed.Board == board,
         PowerChanged changed => changed.Board == board,
         SandboxChanged changed => changed.Board == board,
+        DeploymentChanged changed => changed.Board == board,
         RulesChanged or UsersChanged => true,
         _ => false,
     };
@@ -41,3 +42,6 @@ public sealed record PowerChanged(string Board, PowerState State) : LabEvent;
 
 /// <summary>A sandbox container moved to a new status.</summary>
 public sealed record SandboxChanged(string Board, int ReservationId, int SandboxId, SandboxStatus Status) : LabEvent;
+
+/// <summary>A deployment to a board started or ended.</summary>
+public sealed record DeploymentChanged(string Board, int DeploymentId, string UserId) : LabEvent;
