@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
 packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server openssh-client docker.io cgroupfs-mount busybox-static
-  qemu-system-x86 qemu-utils cpio tftpd-hpa tftp-hpa)
+  qemu-system-x86 qemu-utils cpio dropbear-bin openssl tftpd-hpa tftp-hpa)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -54,7 +54,7 @@ fi
 
 # The demo lab's QEMU image (kernel from Debian's linux-image-cloud-amd64, busybox initramfs); the QEMU tests reuse
 # its kernel. apt-get download needs the package lists.
-if [ ! -s Portal/data/qemu-demo/vmlinuz ] || [ ! -s Portal/data/qemu-demo/initrd.img ]; then
+if [ ! -s Portal/data/qemu-demo/vmlinuz ] || [ ! -s Portal/data/qemu-demo/initrd.img ] || [ ! -d Portal/data/qemu-demo/modules ]; then
   apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || $sudo_cmd apt-get update -qq
   lab/qemu-demo.sh
 fi

@@ -10,6 +10,8 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["sandbox"] = (SandboxBenchmark.Usage, SandboxBenchmark.RunAsync),
     ["tunnel"] = (TunnelBenchmark.Usage, TunnelBenchmark.RunAsync),
     ["boot"] = (BootBenchmark.Usage, BootBenchmark.RunAsync),
+    ["fanout"] = (FanoutBenchmark.Usage, FanoutBenchmark.RunAsync),
+    ["fanout-pages"] = (FanoutBenchmark.PagesUsage, FanoutBenchmark.RunPagesAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

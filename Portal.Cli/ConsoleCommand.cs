@@ -118,7 +118,7 @@ public static class ConsoleCommand
         {
             _ = Task.Run(async () =>
             {
-                await SocketPump.SendAsync(Console.OpenStandardInput(), socket, ct, closeAtEnd: false);
+                await SocketPump.SendAsync(RawTerminal.OpenInput(), socket, ct, closeAtEnd: false);
                 if (pattern is null)
                 {
                     // Piped input has ended: once the portal has taken (or refused) all of it, leave when the board
@@ -151,7 +151,7 @@ public static class ConsoleCommand
     /// <summary>Keys from a raw terminal, with ssh's escape: <c>~.</c> at the start of a line leaves.</summary>
     private static async Task TypeAsync(WebSocket socket, TaskCompletionSource<int> result, CancellationToken ct)
     {
-        var stdin = Console.OpenStandardInput();
+        var stdin = RawTerminal.OpenInput();
         var buffer = new byte[1024];
         var lineStart = true;
         var tilde = false;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
 
 namespace Portal.Cli;
 
@@ -23,6 +24,15 @@ public sealed class RawTerminal : IDisposable
         Stty("raw", "-echo");
         return new RawTerminal(saved.Trim());
     }
+
+    /// <summary>
+    /// Standard input as the bytes come. On a terminal, .NET's own stdin stream reads through its line editor (echo,
+    /// whole lines), which would hold keys back and hide the <c>~.</c> escape; this reads the descriptor itself.
+    /// </summary>
+    public static Stream OpenInput() =>
+        Console.IsInputRedirected
+            ? Console.OpenStandardInput()
+            : new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
 
     public void Dispose() => Stty(_saved);
 

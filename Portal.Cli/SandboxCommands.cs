@@ -78,7 +78,7 @@ public static class SandboxCommands
         var stdout = Console.OpenStandardOutput();
         int? exitCode = null;
         // Stdin is read until it ends or the process does; the session ends when the command does.
-        _ = Task.Run(() => SocketPump.SendAsync(Console.OpenStandardInput(), socket, ct, closeAtEnd: false), CancellationToken.None);
+        _ = Task.Run(() => SocketPump.SendAsync(RawTerminal.OpenInput(), socket, ct, closeAtEnd: false), CancellationToken.None);
         var end = await SocketPump.ReceiveAsync(socket, async data =>
         {
             await stdout.WriteAsync(data, ct);

@@ -49,6 +49,39 @@ public sealed class CliConsoleTests : IAsyncLifetime
     }
 
     [SocatFact]
+    public async Task OnATerminalKeysGoRawToTheBoardAndTildeDotLeaves()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("terminal-user@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+        // script(1) gives the command a pseudo-terminal, as a person's terminal would.
+        using var session = cli.Start("script", ["-q", "-e", "-c", $"{cli.Executable} console pine-01", "/dev/null"]);
+        var output = session.StandardOutput.ReadToEndAsync();
+        var connected = session.StandardError.ReadLineAsync();
+
+        await session.StandardInput.WriteAsync("echo typed-$((6*7))\r");
+        await session.StandardInput.FlushAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await session.StandardInput.WriteAsync("~.");
+        await session.StandardInput.FlushAsync();
+        try
+        {
+            await session.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            session.Kill(entireProcessTree: true);
+            throw new TimeoutException($"portal console did not leave on ~.: {await output}");
+        }
+
+        var seen = await output;
+
+        Assert.Equal(0, session.ExitCode);
+        Assert.Contains("[connected to the console of pine-01; ~. leaves]", seen + await connected);
+        Assert.Contains("typed-42", seen);
+        Assert.DoesNotContain("~.", seen[seen.IndexOf("typed-42", StringComparison.Ordinal)..]);
+    }
+
+    [SocatFact]
     public async Task ListenServesTheConsoleToSocatAsALocalTcpPort()
     {
         using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("listener@lab.test"));

@@ -29,7 +29,7 @@ public sealed class LabLiveComponentTests : MudBunitContext
 
         page.Instance.FirstReload.SetResult();
 
-        page.WaitForAssertion(() => Assert.Equal(2, page.Instance.Batches.Count));
+        page.WaitForAssertion(() => Assert.Equal(2, page.Instance.Batches.Count), TimeSpan.FromSeconds(10));
         Assert.Equal(10, page.Instance.Batches[1].Events.Count);
         Assert.All(page.Instance.Batches[1].Events, e => Assert.True(e.IsAboutBoard("rpi-1")));
         Assert.Equal("2 reloads", page.Markup);

@@ -100,6 +100,7 @@ public sealed class LabOptionsValidatorTests : IDisposable
         File.WriteAllText(Path.Combine(_directory, "lab.json"), json);
         var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(_directory, "lab.json")).Build();
         var options = configuration.GetSection(LabOptions.Section).Get<LabOptions>() ?? new LabOptions();
+        options.UseQemuSshPorts();
         using var services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
         var validator = new LabOptionsValidator(services.GetRequiredService<DriverFactory>(), configuration);
         return validator.Validate(null, options).Failures ?? [];

@@ -35,10 +35,15 @@ public sealed class QemuImage
     public static async Task<QemuImage> BuildAsync(string marker)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("portal-qemu-image-").FullName;
-        var demoKernel = Path.Combine(Repository.Root, "Portal", "data", "qemu-demo", "vmlinuz");
-        if (File.Exists(demoKernel))
+        var demo = Path.Combine(Repository.Root, "Portal", "data", "qemu-demo");
+        if (File.Exists(Path.Combine(demo, "vmlinuz")) && System.IO.Directory.Exists(Path.Combine(demo, "modules")))
         {
-            File.Copy(demoKernel, Path.Combine(directory, "vmlinuz"));
+            File.Copy(Path.Combine(demo, "vmlinuz"), Path.Combine(directory, "vmlinuz"));
+            System.IO.Directory.CreateDirectory(Path.Combine(directory, "modules"));
+            foreach (var module in System.IO.Directory.GetFiles(Path.Combine(demo, "modules")))
+            {
+                File.Copy(module, Path.Combine(directory, "modules", Path.GetFileName(module)));
+            }
         }
 
         var start = new ProcessStartInfo(Path.Combine(Repository.Root, "lab", "qemu-demo.sh"), [directory, marker])

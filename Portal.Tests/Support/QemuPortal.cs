@@ -19,7 +19,10 @@ public static class QemuPortal
     public static async Task<PortalFactory> ConfigureAsync(PortalFactory portal)
     {
         var image = await QemuImage.GetAsync();
+        // Each portal its own forwarded ssh ports: tests run side by side.
         return portal
+            .WithSetting("Lab:Boards:4:Power:SshPort", LoopbackPorts.FreeTcp().ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithSetting("Lab:Boards:5:Power:SshPort", LoopbackPorts.FreeTcp().ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithSetting("Lab:Boards:4:Power:Kernel", image.Kernel)
             .WithSetting("Lab:Boards:4:Power:Initrd", image.Initrd)
             .WithSetting("Lab:Boards:5:Power:Kernel", "/nonexistent/vmlinuz")

@@ -32,6 +32,7 @@ public sealed class QemuKillTests : IDisposable
             ["Artifacts:Directory"] = Path.Combine(_directory, "artifacts"),
             ["Lab:Qemu:StateDirectory"] = Path.Combine(_directory, "qemu"),
             ["Lab:Boards:4:Power:Kernel"] = image.Kernel,
+            ["Lab:Boards:4:Power:SshPort"] = LoopbackPorts.FreeTcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Lab:Boards:4:Power:Initrd"] = image.Initrd,
         };
         string secret;

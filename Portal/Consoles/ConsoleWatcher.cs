@@ -16,9 +16,8 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     private readonly Func<ReadOnlyMemory<byte>, Task> _deliver;
     private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _pump;
+    private readonly TerminalFlowControl _flow;
     private readonly int _high;
-    private readonly int _low;
-    private long _inFlight;
     private long _queued;
     private bool _lagging;
 
@@ -27,14 +26,14 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         _session = session;
         _deliver = deliver;
         _high = high;
-        _low = low;
+        _flow = new TerminalFlowControl(high, low);
         _pump = Task.Run(PumpAsync);
     }
 
     public string Board => _session.Board;
 
     /// <summary>Bytes sent but not yet acknowledged; never far above the high watermark.</summary>
-    public long InFlight => Interlocked.Read(ref _inFlight);
+    public long InFlight => _flow.InFlight;
 
     /// <summary>Types into the console. Whether this watcher may do so is decided by the caller.</summary>
     public Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) => _session.WriteAsync(input, cancellationToken);
@@ -48,13 +47,7 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     /// <summary>The browser says it drew this many bytes. It cannot take more credit than it was sent.</summary>
     public void Acknowledge(int bytes)
     {
-        var left = Interlocked.Add(ref _inFlight, -Math.Max(0, bytes));
-        if (left < 0)
-        {
-            Interlocked.Exchange(ref _inFlight, 0);
-        }
-
-        if (left <= _low && Volatile.Read(ref _lagging))
+        if (_flow.Acknowledge(bytes) && Volatile.Read(ref _lagging))
         {
             _session.Resync(this);
         }
@@ -69,13 +62,16 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         }
 
         // Bytes not yet handed to the browser count too, so whatever it acknowledges, the outbox stays bounded.
-        if (!force && (InFlight + data.Length > _high || Interlocked.Read(ref _queued) + data.Length > _high))
+        if (force)
+        {
+            _flow.Sent(data.Length);
+        }
+        else if (Interlocked.Read(ref _queued) + data.Length > _high || !_flow.TrySend(data.Length))
         {
             Volatile.Write(ref _lagging, true);
             return;
         }
 
-        Interlocked.Add(ref _inFlight, data.Length);
         Interlocked.Add(ref _queued, data.Length);
         _outbox.Writer.TryWrite(data);
     }

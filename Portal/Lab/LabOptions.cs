@@ -9,6 +9,9 @@ public sealed class LabOptions
 
     public List<BoardOptions> Boards { get; set; } = [];
 
+    /// <summary>Applied after binding, before validation: see <see cref="BoardOptions.UseQemuSshPort"/>.</summary>
+    public void UseQemuSshPorts() => Boards.ForEach(board => board.UseQemuSshPort());
+
     /// <summary>Run as <c>SCRIPT reserve|release BOARD</c> on every grant and release.</summary>
     public string? SetupScript { get; set; }
 
@@ -67,6 +70,22 @@ public sealed class BoardOptions
     /// <c>Ssh:Port</c> alone when unset. No other host or port is ever reached, so the portal is no open proxy.
     /// </summary>
     public List<int>? Tunnels { get; set; }
+
+    /// <summary>
+    /// A QEMU board's <c>Power:SshPort</c> forwards that port on the portal's host to the guest's ssh: it becomes the
+    /// board's <c>Ssh</c> endpoint (its <c>User</c> and <c>Password</c> or <c>KeyFile</c> still come from <c>Ssh</c>).
+    /// </summary>
+    public void UseQemuSshPort()
+    {
+        if (string.Equals(Power.GetValueOrDefault("Driver"), "qemu", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(Power.GetValueOrDefault("SshPort"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && Ssh?.Host is null)
+        {
+            Ssh ??= new SshOptions();
+            Ssh.Host = "127.0.0.1";
+            Ssh.Port = port;
+        }
+    }
 
     /// <summary>The ports the board offers for tunnels; none without an <c>Ssh:Host</c>.</summary>
     public IReadOnlyList<int> TunnelPorts() =>

@@ -12,7 +12,9 @@ public static class LabServiceCollectionExtensions
         services.AddHardware();
         services.AddOptions<QemuLabOptions>().BindConfiguration(QemuLabOptions.Section)
             .PostConfigure<IHostEnvironment>((options, environment) => options.BaseDirectory = environment.ContentRootPath);
-        services.AddOptions<LabOptions>().BindConfiguration(LabOptions.Section).ValidateOnStart();
+        services.AddOptions<LabOptions>().BindConfiguration(LabOptions.Section)
+            .PostConfigure(options => options.UseQemuSshPorts())
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<LabOptions>, LabOptionsValidator>();
         services.AddSingleton<LabSynchronizer>();
         services.AddSingleton<LabCatalog>();

@@ -6,10 +6,14 @@ namespace Portal.Components.Shared;
 /// A component that shows live lab state. It gets the events <see cref="Concerns"/> picks through its own bounded
 /// queue, and one reader loop, owned by the component and ended with it, hands them to <see cref="OnLabEventsAsync"/>
 /// in batches: whatever arrived while the component was reloading or rendering becomes one reload, and the publisher
-/// never waits for this circuit.
+/// never waits for this circuit. A change after a quiet spell shows at once; in a burst the component reloads at most
+/// once per <see cref="ReloadInterval"/>, so a busy lab costs each open page a bounded amount of work.
 /// </summary>
 public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 {
+    /// <summary>The least time between two reloads of one component.</summary>
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly CancellationTokenSource _lifetime = new();
     private LabEventSubscription? _subscription;
     private Task? _reader;
@@ -63,6 +67,8 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         Logger.LogError(ex, "{Component} failed to apply {Count} lab events", GetType().Name, batch.Events.Count);
                     }
                 });
+                // Pacing redraws is wall-clock work, not lab time: a lab clock a test holds still must not freeze pages.
+                await Task.Delay(ReloadInterval, lifetime);
             }
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)

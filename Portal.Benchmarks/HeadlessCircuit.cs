@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// An open page of the portal without a browser: it fetches the page as a browser does, then starts its Blazor
+/// Server circuit over a WebSocket as blazor.web.js does (StartCircuit, then the page's interactive root components),
+/// acknowledges every render batch and answers every JS interop call with "done, no result". The server cannot tell
+/// it from a tab that draws nothing, which is what the fanout benchmark needs: real circuits that keep receiving
+/// updates. Tested against .NET 10's hub methods; it speaks only what the portal's pages need.
+/// </summary>
+internal sealed partial class HeadlessCircuit : IAsyncDisposable
+{
+    private readonly HubConnection _connection;
+    private readonly TaskCompletionSource _firstRender = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _renderBatches;
+    private long _nextJsObjectId = 1000;
+
+    private HeadlessCircuit(HubConnection connection) => _connection = connection;
+
+    /// <summary>Render batches the server has sent this page (its first render and every live update since).</summary>
+    public long RenderBatches => Interlocked.Read(ref _renderBatches);
+
+    /// <summary>Opens <paramref name="path"/> (e.g. <c>boards/pine-01</c>) as the user whose cookies are in <paramref name="cookies"/>.</summary>
+    public static async Task<HeadlessCircuit> OpenAsync(Uri baseAddress, string path, CookieContainer cookies, CancellationToken cancellationToken)
+    {
+        var page = new Uri(baseAddress, path);
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
+        var html = await http.GetStringAsync(page, cancellationToken);
+        var markers = ServerMarker().Matches(html).Select(m => JsonNode.Parse(m.Groups["json"].Value)!).ToList();
+        if (markers.Count == 0)
+        {
+            throw new InvalidOperationException($"{page} has no interactive server components (not logged in?).");
+        }
+
+        var state = ComponentState().Match(html) is { Success: true } found ? found.Groups["state"].Value : "";
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "_blazor"), options =>
+            {
+                options.Cookies = cookies;
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+            })
+            .ConfigureLogging(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning));
+        // Blazor's hub speaks only "blazorpack"; it replaces the JSON protocol the builder adds by default.
+        builder.Services.RemoveAll<IHubProtocol>();
+        builder.Services.AddSingleton<IHubProtocol, BlazorPackProtocol>();
+        var connection = builder.Build();
+        var circuit = new HeadlessCircuit(connection);
+        circuit.Listen();
+        await connection.StartAsync(cancellationToken);
+        var secret = await connection.InvokeAsync<string>("StartCircuit", baseAddress.ToString(), page.ToString(), "[]", state, cancellationToken);
+        if (string.IsNullOrEmpty(secret))
+        {
+            throw new InvalidOperationException($"The server refused to start a circuit for {page}.");
+        }
+
+        var operations = new JsonObject
+        {
+            ["batchId"] = 1,
+            ["operations"] = new JsonArray(markers.Select((marker, i) => (JsonNode)new JsonObject
+            {
+                ["type"] = "add",
+                ["ssrComponentId"] = i + 1,
+                ["marker"] = marker,
+            }).ToArray()),
+        };
+        await connection.SendAsync("UpdateRootComponents", operations.ToJsonString(), state, cancellationToken);
+        await circuit._firstRender.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        return circuit;
+    }
+
+    private void Listen()
+    {
+        _connection.On("JS.RenderBatch", [typeof(long), typeof(byte[])], async args =>
+        {
+            Interlocked.Increment(ref _renderBatches);
+            _firstRender.TrySetResult();
+            await _connection.SendAsync("OnRenderCompleted", (long)args[0]!, null);
+        });
+        // (handle, identifier, arguments as JSON, result type, target object, call type), as .NET 10 sends them.
+        _connection.On("JS.BeginInvokeJS", [typeof(long), typeof(string), typeof(string), typeof(int), typeof(long), typeof(int)], async args =>
+        {
+            var handle = (long)args[0]!;
+            await _connection.SendAsync("EndInvokeJSFromDotNet", handle, true, new JsonArray(handle, true, Answer((string)args[1]!, (int)args[3]!)).ToJsonString());
+        });
+        // Notices a browser acts on and this page need not: a root component attached, an update applied.
+        _connection.On("JS.AttachComponent", [typeof(object), typeof(object)], _ => Task.CompletedTask);
+        _connection.On("JS.EndUpdateRootComponents", [typeof(object)], _ => Task.CompletedTask);
+        _connection.On("JS.Error", [typeof(string)], args =>
+        {
+            _firstRender.TrySetException(new InvalidOperationException($"circuit error: {args[0]}"));
+            return Task.CompletedTask;
+        });
+    }
+
+    // What a browser would answer where the page depends on it; everything else gets "no result".
+    private JsonNode? Answer(string identifier, int resultType) => (identifier, resultType) switch
+    {
+        (_, 1) => new JsonObject { ["__jsObjectId"] = Interlocked.Increment(ref _nextJsObjectId) },
+        ("window.hasOwnProperty", _) => true,
+        ("mudpopoverHelper.countProviders", _) => 1,
+        _ => null,
+    };
+
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+
+    // <!--Blazor:{"type":"server",...}--> opens each interactive server root component in the prerendered page.
+    [GeneratedRegex("""<!--Blazor:(?<json>\{"type":"server".*?\})-->""")]
+    private static partial Regex ServerMarker();
+
+    [GeneratedRegex("""<!--Blazor-Server-Component-State:(?<state>[^-]*)-->""")]
+    private static partial Regex ComponentState();
+}
+
+/// <summary>The MessagePack hub protocol under the name Blazor's hub accepts ("blazorpack": the same wire format).</summary>
+internal sealed class BlazorPackProtocol : IHubProtocol
+{
+    private readonly MessagePackHubProtocol _inner = new();
+
+    public string Name => "blazorpack";
+
+    public int Version => 2;
+
+    public TransferFormat TransferFormat => TransferFormat.Binary;
+
+    public bool IsVersionSupported(int version) => version <= Version;
+
+    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message) =>
+        _inner.TryParseMessage(ref input, binder, out message);
+
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => _inner.WriteMessage(message, output);
+
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => _inner.GetMessageBytes(message);
+}
