@@ -19,7 +19,7 @@ public sealed record DockerEngineSettings(string Endpoint, string? ClientCertifi
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>The Docker Engine API through Docker.DotNet; Podman's Docker-compatible socket works the same way.</summary>
+/// <summary>The Docker Engine API through Docker.DotNet.Enhanced (the maintained fork of Docker.DotNet); Podman's Docker-compatible socket works the same way.</summary>
 public sealed class DockerContainerProvider : IContainerProvider, IDisposable
 {
     private readonly DockerClient _client;
@@ -32,10 +32,14 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
         _logger = logger;
         var uri = new Uri(settings.Endpoint);
         _local = uri.Scheme == "unix" || uri.IsLoopback;
-        Credentials credentials = settings.ClientCertificate is { } certificate
-            ? new CertificateCredentials(X509CertificateLoader.LoadPkcs12FromFile(certificate, settings.ClientCertificatePassword))
-            : new AnonymousCredentials();
-        _client = new DockerClientConfiguration(uri, credentials, settings.RequestTimeout).CreateClient();
+        // An explicit endpoint, so neither DOCKER_HOST nor the CLI's context on this host decides which engine is used.
+        var builder = new DockerClientBuilder().WithEndpoint(uri).WithTimeout(settings.RequestTimeout);
+        if (settings.ClientCertificate is { } certificate)
+        {
+            builder = builder.WithAuthProvider(new CertificateCredentials(X509CertificateLoader.LoadPkcs12FromFile(certificate, settings.ClientCertificatePassword)));
+        }
+
+        _client = builder.Build();
     }
 
     public string Endpoint { get; }
@@ -64,10 +68,6 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                 {
                     failure = error.Message;
                 }
-                else if (!string.IsNullOrEmpty(message.ErrorMessage))
-                {
-                    failure = message.ErrorMessage;
-                }
 
                 progress.Report(new ImagePullProgress(message.ID, message.Status ?? "", message.Progress?.Current, message.Progress?.Total));
             });
@@ -87,12 +87,25 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             {
                 NanoCPUs = (long)(spec.CpuLimit * 1_000_000_000),
                 Memory = spec.MemoryLimitBytes,
+                // Memory plus swap equal to memory: no swap on top, so a sandbox cannot push the lab host into swapping.
+                MemorySwap = spec.MemoryLimitBytes,
+                PidsLimit = spec.PidsLimit,
+                CapDrop = ["ALL"],
+                CapAdd = [.. spec.CapAdd],
+                SecurityOpt = ["no-new-privileges"],
                 NetworkMode = spec.NetworkMode,
                 Privileged = false,
             };
+            // The sandbox's user is not root: it reaches the device through the device's group (dialout for a USB serial adapter).
+            var deviceGroup = hostPath is not null && _local ? DeviceNode.GroupOf(hostPath) : null;
+            if (deviceGroup is > 0)
+            {
+                host.GroupAdd = [deviceGroup.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            }
+
             switch (mode)
             {
-                case DevicePassthroughMode.Device:
+                case DevicePassthroughMode.Device when hostPath is not null:
                     host.Devices = [new DeviceMapping { PathOnHost = hostPath, PathInContainer = spec.ContainerDevicePath, CgroupPermissions = "rwm" }];
                     break;
                 case DevicePassthroughMode.BindMount:
@@ -105,6 +118,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                 Name = spec.Name,
                 Image = spec.Image,
                 Labels = spec.Labels.ToDictionary(),
+                User = spec.User,
                 // As `docker run -dit`: the image's shell waits on its terminal instead of exiting at once.
                 Tty = true,
                 OpenStdin = true,
@@ -120,7 +134,8 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                     throw new ContainerEngineException($"the container stopped at once (exit code {started.ExitCode}){(started.Error is { Length: > 0 } e ? $": {e}" : "")}");
                 }
 
-                _logger.LogInformation("Started container {Container} ({Id}) from {Image}, device {Device} as {Mode}", spec.Name, created.ID[..12], spec.Image, hostPath, mode);
+                _logger.LogInformation("Started container {Container} ({Id}) from {Image} as user {User}, device {Device} as {Mode} (group {DeviceGroup})",
+                    spec.Name, created.ID[..12], spec.Image, spec.User, hostPath, mode, host.GroupAdd?.FirstOrDefault() ?? "not added");
                 return started with { Passthrough = mode, PassedDevice = hostPath };
             }
             catch
@@ -136,8 +151,8 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             try
             {
                 var c = await _client.Containers.InspectContainerAsync(id, cancellationToken);
-                return new ContainerInfo(c.ID, c.Name.TrimStart('/'), c.State.Status, c.State.Running, c.State.ExitCode, c.State.Error,
-                    c.Config.Labels?.ToDictionary() ?? []);
+                return new ContainerInfo(c.ID, c.Name.TrimStart('/'), c.State?.Status ?? "unknown", c.State?.Running ?? false, c.State?.ExitCode, c.State?.Error,
+                    c.Config?.Labels?.ToDictionary() ?? []);
             }
             catch (DockerContainerNotFoundException)
             {
@@ -163,7 +178,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
         {
             try
             {
-                // No grace means kill: Docker.DotNet leaves a zero timeout out, and the engine would then wait its default 10 s.
+                // No grace means kill: the client leaves a zero timeout out, and the engine would then wait its default 10 s.
                 if (grace > TimeSpan.Zero)
                 {
                     await _client.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(grace.TotalSeconds) }, cancellationToken);
@@ -180,16 +195,16 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
     public Task<IShellSession> ExecAsync(string id, IReadOnlyList<string> command, int columns, int rows, CancellationToken cancellationToken) =>
         Call<IShellSession>(async () =>
         {
-            var exec = await _client.Exec.ExecCreateContainerAsync(id, new ContainerExecCreateParameters
+            var exec = await _client.Exec.CreateContainerExecAsync(id, new ContainerExecCreateParameters
             {
                 AttachStdin = true,
                 AttachStdout = true,
                 AttachStderr = true,
-                Tty = true,
+                TTY = true,
                 Cmd = command.ToList(),
                 Env = ["TERM=xterm-256color"],
             }, cancellationToken);
-            var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: true, cancellationToken);
+            var stream = await _client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { TTY = true }, cancellationToken);
             var session = new DockerExecSession(this, exec.ID, stream);
             try
             {
@@ -207,7 +222,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
     public Task<string> GetLogsAsync(string id, int tailLines, CancellationToken cancellationToken) =>
         Call(async () =>
         {
-            using var stream = await _client.Containers.GetContainerLogsAsync(id, tty: true, new ContainerLogsParameters
+            using var stream = await _client.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters
             {
                 ShowStdout = true,
                 ShowStderr = true,
@@ -218,10 +233,11 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
         }, cancellationToken);
 
     public Task CopyToAsync(string id, string directory, Stream tar, CancellationToken cancellationToken) =>
-        Call(() => _client.Containers.ExtractArchiveToContainerAsync(id, new ContainerPathStatParameters { Path = directory }, tar, cancellationToken), cancellationToken);
+        Call(() => _client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = directory }, tar, cancellationToken), cancellationToken);
 
     public Task<Stream> CopyFromAsync(string id, string path, CancellationToken cancellationToken) =>
-        Call(async () => (await _client.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken)).Stream, cancellationToken);
+        Call(async () => (await _client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = path }, statOnly: false, cancellationToken)).Stream
+            ?? throw new ContainerEngineException($"the engine sent no archive of {path}"), cancellationToken);
 
     /// <summary>The exec's exit code; the engine may still show it running for a moment after its output ended.</summary>
     internal async Task<int?> ExecExitCodeAsync(string execId, CancellationToken cancellationToken)
@@ -231,7 +247,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             var exec = await Call(() => _client.Exec.InspectContainerExecAsync(execId, cancellationToken), cancellationToken);
             if (!exec.Running)
             {
-                return (int)exec.ExitCode;
+                return (int?)exec.ExitCode;
             }
 
             await Task.Delay(50, cancellationToken);
@@ -246,7 +262,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             // Events are handled in order, one at a time, on this loop rather than on the engine's reader.
             var queue = Channel.CreateUnbounded<ContainerEvent>(new UnboundedChannelOptions { SingleReader = true });
             var messages = new InlineProgress<Message>(m =>
-                queue.Writer.TryWrite(new ContainerEvent(m.Action, m.Actor?.ID ?? m.ID, m.Actor?.Attributes?.ToDictionary() ?? [])));
+                queue.Writer.TryWrite(new ContainerEvent(m.Action, m.Actor?.ID ?? "", m.Actor?.Attributes?.ToDictionary() ?? [])));
             var handling = Task.Run(async () =>
             {
                 await foreach (var e in queue.Reader.ReadAllAsync(CancellationToken.None))
@@ -275,7 +291,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
     public void Dispose() => _client.Dispose();
 
     internal Task ResizeExecAsync(string execId, int columns, int rows, CancellationToken cancellationToken) =>
-        Call(() => _client.Exec.ResizeContainerExecTtyAsync(execId, new ContainerResizeParameters { Width = checked((long)columns), Height = checked((long)rows) }, cancellationToken), cancellationToken);
+        Call(() => _client.Exec.ResizeExecTtyAsync(execId, new ContainerResizeParameters { Width = checked((long)columns), Height = checked((long)rows) }, cancellationToken), cancellationToken);
 
     /// <summary>
     /// A pseudo-terminal slave (devpts, majors 136–143) passed with <c>--device</c> fails inside the container with an
@@ -320,7 +336,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
             return true;
         }, cancellationToken);
 
-    /// <summary>Turns Docker.DotNet's failures into the two messages a person can act on: the engine's own words, or "not reachable".</summary>
+    /// <summary>Turns the client library's failures into the two messages a person can act on: the engine's own words, or "not reachable".</summary>
     private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
@@ -342,7 +358,7 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
     {
         try
         {
-            using var body = JsonDocument.Parse(ex.ResponseBody);
+            using var body = JsonDocument.Parse(ex.ResponseBody ?? "");
             if (body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
             {
                 return text;

@@ -52,7 +52,9 @@ public sealed record ImagePullProgress(string? Layer, string Status, long? Curre
 
 /// <summary>
 /// What a sandbox container is made of. <paramref name="DevicePath"/> is the board's serial device on the engine's host,
-/// passed in at <paramref name="ContainerDevicePath"/>; <paramref name="CpuLimit"/> is in cores.
+/// passed in at <paramref name="ContainerDevicePath"/>; <paramref name="CpuLimit"/> is in cores. <paramref name="User"/>
+/// runs the container and its execs (<c>uid:gid</c> or a name of the image); <paramref name="PidsLimit"/> bounds its
+/// processes; of the capabilities, only <paramref name="CapAdd"/> are kept.
 /// </summary>
 public sealed record SandboxContainerSpec(
     string Name,
@@ -62,7 +64,10 @@ public sealed record SandboxContainerSpec(
     string ContainerDevicePath,
     double CpuLimit,
     long MemoryLimitBytes,
-    string NetworkMode);
+    string NetworkMode,
+    string User,
+    long PidsLimit,
+    IReadOnlyList<string> CapAdd);
 
 /// <summary>How a device reached the container: character devices as devices, pseudo-terminals as bind mounts.</summary>
 public enum DevicePassthroughMode

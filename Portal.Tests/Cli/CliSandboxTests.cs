@@ -37,6 +37,7 @@ public sealed class CliSandboxTests : IAsyncLifetime
         var launch = await cli.RunAsync("sandbox", "pine-01", "launch", "--json");
         var copyIn = await cli.RunAsync("sandbox", "pine-01", "cp", local, "pine-01:/tmp/firmware.bin");
         var checksum = await cli.RunAsync("sandbox", "pine-01", "exec", "--", "sha256sum", "/tmp/firmware.bin");
+        var owner = await cli.RunAsync("sandbox", "pine-01", "exec", "--", "stat", "-c", "%u:%g %a", "/tmp/firmware.bin");
         var failing = await cli.RunAsync("sandbox", "pine-01", "exec", "--", "sh", "-c", "exit 7");
         var back = Path.Combine(cli.Directory, "back.bin");
         var copyOut = await cli.RunAsync("sandbox", "pine-01", "cp", "pine-01:/tmp/firmware.bin", back);
@@ -48,6 +49,8 @@ public sealed class CliSandboxTests : IAsyncLifetime
         Assert.True(copyIn.ExitCode == 0, copyIn.ToString());
         Assert.True(checksum.ExitCode == 0, checksum.ToString());
         Assert.StartsWith($"{expected}  /tmp/firmware.bin", checksum.Stdout);
+        // The sandbox's user (Lab:Containers:User, 1000:1000) owns what was copied in, whoever the uploader is here; the mode is kept.
+        Assert.StartsWith($"1000:1000 {Convert.ToString((int)File.GetUnixFileMode(local), 8)}", owner.Stdout);
         Assert.Equal(7, failing.ExitCode);
         Assert.True(copyOut.ExitCode == 0, copyOut.ToString());
         Assert.Equal(expected, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(back))));
@@ -76,7 +79,7 @@ public sealed class CliSandboxTests : IAsyncLifetime
         }
 
         Assert.True(listing.ExitCode == 0, listing.ToString());
-        Assert.Equal($"700 0\r\n600 0\r\n{key}\r\n", listing.Stdout);
+        Assert.Equal($"700 1000\r\n600 1000\r\n{key}\r\n", listing.Stdout);
     }
 
     [DockerFact]

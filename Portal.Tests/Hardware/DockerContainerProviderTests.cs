@@ -165,5 +165,8 @@ public sealed class DockerContainerProviderTests : IAsyncLifetime
         ContainerDevicePath: "/dev/ttyBOARD",
         CpuLimit: 1,
         MemoryLimitBytes: 128L * 1024 * 1024,
-        NetworkMode: "bridge");
+        NetworkMode: "bridge",
+        User: "1000:1000",
+        PidsLimit: 64,
+        CapAdd: []);
 }

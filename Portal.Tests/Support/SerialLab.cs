@@ -38,7 +38,8 @@ public sealed class PtyPair : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        _socat = Process.Start(new ProcessStartInfo(Socat, [$"pty,raw,echo=0,link={Device}", $"pty,raw,echo=0,link={Peer}"]) { RedirectStandardError = true })!;
+        // The device is the dialout group's, as udev makes a USB serial adapter, so a sandbox's non-root user may open it too.
+        _socat = Process.Start(new ProcessStartInfo(Socat, [$"pty,raw,echo=0,perm=0660,group=dialout,link={Device}", $"pty,raw,echo=0,link={Peer}"]) { RedirectStandardError = true })!;
         await WaitUntilAsync(() => File.Exists(Device) && File.Exists(Peer), "socat's pty links");
     }
 

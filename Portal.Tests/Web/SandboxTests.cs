@@ -76,6 +76,110 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [DockerFact]
+    public async Task ASandboxRunsAsTheConfiguredUserWithoutCapabilitiesSwapOrNewPrivilegesAsTheEngineReportsIt()
+    {
+        await using var portal = Portal()
+            .WithSetting("Lab:Containers:PidsLimit", "100")
+            .WithSetting("Lab:Containers:CapAdd:0", "NET_RAW")
+            .WithSetting("Lab:Containers:User", "1234:1234")
+            .WithSetting("Lab:Containers:MemoryMegabytes", "256");
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        var launched = await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None);
+
+        Assert.Null(launched.Error);
+        var sandbox = launched.Sandbox!;
+        var inspected = await DockerEngine.CliAsync("inspect", "-f",
+            "{{.HostConfig.PidsLimit}} {{json .HostConfig.CapDrop}} {{json .HostConfig.CapAdd}} {{json .HostConfig.SecurityOpt}} " +
+            "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.User}} {{json .HostConfig.GroupAdd}} {{.HostConfig.Privileged}}",
+            sandbox.ContainerName);
+        Assert.Equal($"100 [\"ALL\"] [\"NET_RAW\"] [\"no-new-privileges\"] 268435456 268435456 1234:1234 [\"{DialoutGroup()}\"] false", inspected);
+
+        // What the kernel says inside: that user, no effective capabilities, only NET_RAW (bit 13) in the bounding set, no new privileges,
+        // and the board's serial line (root:dialout 0660, as udev makes a USB adapter) usable through the device's group.
+        await using var shell = await sandboxes.OpenShellAsync(alice, sandbox.Id, 80, 24, CancellationToken.None);
+        await using var board = _line.OpenPeer();
+        var terminal = new ConsoleReader(shell);
+        await terminal.TypeAsync("id; awk '/^(CapEff|CapBnd|NoNewPrivs)/ { print $1 $2 }' /proc/self/status; echo from-user-1234 > /dev/ttyBOARD; echo end-$((2+2))\n");
+        await terminal.WaitForAsync("end-4");
+        await PtyPair.ReadUntilAsync(board, "from-user-1234");
+        Assert.Contains("uid=1234 gid=1234", terminal.Seen);
+        Assert.Contains("CapEff:0000000000000000", terminal.Seen);
+        Assert.Contains("CapBnd:0000000000002000", terminal.Seen);
+        Assert.Contains("NoNewPrivs:1", terminal.Seen);
+    }
+
+    [DockerFact]
+    public async Task AForkBombInASandboxStopsAtThePidsLimitWhileThePortalAndTheEngineKeepAnswering()
+    {
+        const int limit = 64;
+        await using var portal = Portal()
+            .WithSetting("Lab:Containers:PidsLimit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithSetting("Lab:Containers:Cpus", "0.5");
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+        var sandbox = (await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None)).Sandbox!;
+        Assert.Equal(SandboxStatus.Ready, sandbox.Status);
+        using var client = await portal.LoggedInClientAsync("alice@lab.test", "Alice-Pass-1");
+        using var engine = DockerEngine.Provider();
+
+        await using (var shell = await sandboxes.OpenShellAsync(alice, sandbox.Id, 80, 24, CancellationToken.None))
+        {
+            var terminal = new ConsoleReader(shell);
+            await terminal.TypeAsync("bomb() { bomb | bomb & }; bomb 2>/dev/null; echo bomb-$((6*7))\n");
+            await terminal.WaitForAsync("bomb-42");
+        }
+
+        // The bomb reaches the limit and stays under it, while the portal's pages and the engine's API still answer (each bounded at 10 s).
+        var counts = new List<int>();
+        await EventuallyAsync(async () =>
+        {
+            counts.Add(await ProcessCountAsync(sandbox.ContainerName));
+            return counts[^1] >= limit - 8;
+        }, "the fork bomb to reach the PIDs limit");
+        for (var sample = 0; sample < 3; sample++)
+        {
+            using (var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("boards", bound.Token)).StatusCode);
+                await engine.PingAsync(bound.Token);
+            }
+
+            counts.Add(await ProcessCountAsync(sandbox.ContainerName));
+        }
+
+        Assert.All(counts, count => Assert.InRange(count, 0, limit));
+
+        var stopped = await sandboxes.StopAsync(alice, sandbox.Id, CancellationToken.None);
+        Assert.Null(stopped.Error);
+        await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Terminated, "the sandbox to be TERMINATED");
+        Assert.Empty(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
+    }
+
+    [DockerFact]
+    public async Task AnUploadThatIsNotATarIsRefusedSayingSo()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, admin, "pine-01");
+        var sandbox = (await portal.Services.GetRequiredService<SandboxService>().LaunchAsync(admin, reservation, null, CancellationToken.None)).Sandbox!;
+        var files = portal.Services.GetRequiredService<SandboxFiles>();
+
+        var refused = await Assert.ThrowsAsync<Portal.Hardware.Containers.ContainerEngineException>(() =>
+            files.CopyInAsync(admin, sandbox.Id, "/tmp", new MemoryStream(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("this is not a tar archive\n", 100)))), CancellationToken.None));
+
+        Assert.StartsWith("the upload is not a tar archive", refused.Message);
+    }
+
+    [DockerFact]
     public async Task OnlyTheHolderLaunchesAndOnlyFromAnAssignedImage()
     {
         await using var portal = Portal();
@@ -214,6 +318,14 @@ public sealed class SandboxTests : IAsyncLifetime
         _owners.Add(portal.ContainerOwner);
         return portal;
     }
+
+    /// <summary>The processes and threads in the container now, as the engine counts them (<c>docker stats</c>' PIDS).</summary>
+    private static async Task<int> ProcessCountAsync(string container) =>
+        int.Parse(await DockerEngine.CliAsync("stats", "--no-stream", "--format", "{{.PIDs}}", container), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The gid of this host's dialout group, which owns the test's serial line.</summary>
+    private static string DialoutGroup() =>
+        File.ReadLines("/etc/group").Select(line => line.Split(':')).Single(fields => fields[0] == "dialout")[2];
 
     private static async Task AssignTestImageAsync(PortalFactory portal, Actor admin)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Identity;
@@ -47,5 +48,43 @@ public sealed class StartupTests : IDisposable
 
         Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, qemu-x86_64, rpi4", error.Message);
         Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, qemu, simulated, snmp", error.Message);
+    }
+
+    [Fact]
+    public async Task UnsafeSandboxSettingsStopTheStartNamingTheKey()
+    {
+        await using var portal = new PortalFactory()
+            .WithSetting("Lab:Containers:User", "0:0")
+            .WithSetting("Lab:Containers:CapAdd:0", "ALL")
+            .WithSetting("Lab:Containers:CapAdd:1", "net raw");
+
+        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+
+        Assert.Contains("Lab:Containers:User '0:0' must be a non-root user: uid:gid (e.g. 1000:1000) or a user name of the image", error.Message);
+        Assert.Contains("Lab:Containers:CapAdd may not be ALL; list the capabilities sandboxes need (e.g. NET_RAW)", error.Message);
+        Assert.Contains("Lab:Containers:CapAdd: 'net raw' is not a capability name (e.g. NET_RAW)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Lab:Containers:PidsLimit", "0", "Lab:Containers:PidsLimit must be between 16 and 65536")]
+    [InlineData("Lab:Containers:User", "root", "Lab:Containers:User 'root' must be a non-root user")]
+    [InlineData("Lab:Containers:User", "000", "Lab:Containers:User '000' must be a non-root user")]
+    [InlineData("Lab:Containers:User", "1000:1000;rm", "Lab:Containers:User '1000:1000;rm' must be a non-root user")]
+    public void SandboxSettingsAreCheckedAsTheStartChecksThem(string key, string value, string message)
+    {
+        // The same binding and checks as AddSandboxes' ValidateOnStart, without starting a whole portal for each value.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
+        var options = configuration.GetSection(Portal.Sandboxes.SandboxOptions.Section).Get<Portal.Sandboxes.SandboxOptions>()!;
+
+        var result = new DataAnnotationValidateOptions<Portal.Sandboxes.SandboxOptions>(null).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage);
+    }
+
+    [Fact]
+    public void TheDefaultSandboxSettingsPass()
+    {
+        Assert.True(new DataAnnotationValidateOptions<Portal.Sandboxes.SandboxOptions>(null).Validate(null, new Portal.Sandboxes.SandboxOptions()).Succeeded);
     }
 }

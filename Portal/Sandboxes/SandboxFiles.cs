@@ -19,11 +19,34 @@ public sealed class SandboxFiles(SandboxService sandboxes, IContainerProvider en
         _ => null,
     };
 
-    /// <summary>Unpacks the tar stream into the directory; throws <see cref="Hardware.ShellSessionException"/> or <see cref="ContainerEngineException"/> with the sentence.</summary>
+    /// <summary>
+    /// Unpacks the tar stream into the directory, every file owned by the sandbox's user; throws
+    /// <see cref="Hardware.ShellSessionException"/> or <see cref="ContainerEngineException"/> with the sentence.
+    /// </summary>
     public async Task CopyInAsync(Actor actor, int sandboxId, string directory, Stream tar, CancellationToken cancellationToken)
     {
         var (sandbox, container) = await sandboxes.UsableContainerAsync(actor, sandboxId, cancellationToken);
-        await engine.CopyToAsync(container, directory, tar, cancellationToken);
+        if (await SandboxAccount.ReadAsync(engine, container, cancellationToken) is { } account)
+        {
+            // Re-owned into a private temporary file first, so a body that is not a tar is refused before the engine sees any of it.
+            await using var owned = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+            try
+            {
+                await account.OwnAsync(tar, owned, cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FormatException or ArgumentException)
+            {
+                throw new ContainerEngineException($"the upload is not a tar archive ({ex.Message})", ex);
+            }
+
+            owned.Position = 0;
+            await engine.CopyToAsync(container, directory, owned, cancellationToken);
+        }
+        else
+        {
+            await engine.CopyToAsync(container, directory, tar, cancellationToken);
+        }
+
         logger.LogInformation("Files copied into {Directory} of sandbox {Sandbox} by {User}", directory, sandbox.ContainerName, actor.Email);
         await audit.WriteAsync(actor.Email, "sandbox.copy-in", sandbox.Board, sandbox.ReservationId, $"{sandbox.ContainerName}:{directory}", CancellationToken.None);
     }

@@ -27,7 +27,7 @@ internal sealed class SandboxKeys(SandboxService sandboxes, IContainerProvider e
 
         try
         {
-            var (home, uid, gid) = await AccountAsync(container, cancellationToken);
+            var (home, uid, gid) = await SandboxAccount.ReadAsync(engine, container, cancellationToken) ?? new SandboxAccount("/root", 0, 0);
             using var tar = new MemoryStream();
             await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
             {
@@ -49,23 +49,5 @@ internal sealed class SandboxKeys(SandboxService sandboxes, IContainerProvider e
         {
             logger.LogWarning("SSH keys could not be put in sandbox {Sandbox}: {Reason}", sandbox.ContainerName, ex.Message);
         }
-    }
-
-    /// <summary>The container user's home, uid and gid, as its shell says them.</summary>
-    private async Task<(string Home, int Uid, int Gid)> AccountAsync(string container, CancellationToken cancellationToken)
-    {
-        await using var shell = await engine.ExecAsync(container, ["sh", "-c", "printf '%s %s %s' \"$HOME\" \"$(id -u)\" \"$(id -g)\""], 200, 24, cancellationToken);
-        var output = new StringBuilder();
-        var buffer = new byte[1024];
-        int read;
-        while (output.Length < 8192 && (read = await shell.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            output.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-
-        var parts = output.ToString().Trim().Split(' ');
-        return parts.Length == 3 && parts[0].StartsWith('/') && int.TryParse(parts[1], out var uid) && int.TryParse(parts[2], out var gid)
-            ? (parts[0], uid, gid)
-            : ("/root", 0, 0);
     }
 }

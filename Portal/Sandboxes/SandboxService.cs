@@ -182,7 +182,10 @@ public sealed class SandboxService(
             settings.ContainerDevicePath,
             settings.Cpus,
             settings.MemoryMegabytes * 1024L * 1024,
-            settings.NetworkMode);
+            settings.NetworkMode,
+            settings.User,
+            settings.PidsLimit,
+            settings.CapAdd);
         try
         {
             // Not the page's token: a launch begun is finished (or undone) even if the tab goes away.
