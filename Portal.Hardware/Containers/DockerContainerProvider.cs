@@ -113,6 +113,12 @@ public sealed class DockerContainerProvider : IContainerProvider, IDisposable
                     break;
             }
 
+            // Host paths mean something only to an engine on this host; a remote engine gets no files.
+            if (_local && spec.ReadOnlyFiles is { Count: > 0 } files)
+            {
+                host.Binds = [.. host.Binds ?? [], .. files.Select(f => $"{f.HostPath}:{f.ContainerPath}:ro")];
+            }
+
             var created = await _client.Containers.CreateContainerAsync(new CreateContainerParameters
             {
                 Name = spec.Name,

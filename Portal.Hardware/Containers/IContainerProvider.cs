@@ -67,7 +67,11 @@ public sealed record SandboxContainerSpec(
     string NetworkMode,
     string User,
     long PidsLimit,
-    IReadOnlyList<string> CapAdd);
+    IReadOnlyList<string> CapAdd,
+    IReadOnlyList<SandboxFile>? ReadOnlyFiles = null);
+
+/// <summary>A file of the engine's host bind-mounted read-only into the container (an artifact at /artifacts/NAME).</summary>
+public sealed record SandboxFile(string HostPath, string ContainerPath);
 
 /// <summary>How a device reached the container: character devices as devices, pseudo-terminals as bind mounts.</summary>
 public enum DevicePassthroughMode

@@ -164,6 +164,43 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [DockerFact]
+    public async Task TheHoldersNewestArtifactOfEachNameIsInTheSandboxReadOnlyAndNobodyElses()
+    {
+        await using var portal = Portal();
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        var bob = await portal.CreateUserAsync("bob@lab.test", "Bob-Pass-1234");
+        await AssignTestImageAsync(portal, admin);
+        var store = portal.Services.GetRequiredService<Portal.Artifacts.ArtifactStore>();
+        await AddArtifactAsync(store, alice, "firmware.bin", "old firmware");
+        await Task.Delay(20);
+        var newest = await AddArtifactAsync(store, alice, "firmware.bin", "new firmware");
+        await AddArtifactAsync(store, bob, "bobs.img", "not alice's");
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        var launched = await sandboxes.LaunchAsync(alice, reservation, null, CancellationToken.None);
+
+        Assert.Null(launched.Error);
+        await using var shell = await sandboxes.OpenShellAsync(alice, launched.Sandbox!.Id, 80, 24, CancellationToken.None);
+        var terminal = new ConsoleReader(shell);
+        await terminal.TypeAsync("ls /artifacts; sha256sum /artifacts/firmware.bin; echo x >> /artifacts/firmware.bin || echo refused-write; awk '$2 == \"/artifacts/firmware.bin\" { print \"mounted-\" substr($4, 1, 3) }' /proc/mounts; echo end-$((2+2))\n");
+        await terminal.WaitForAsync("end-4");
+        Assert.Contains($"{newest[7..]}  /artifacts/firmware.bin", terminal.Seen);
+        Assert.Contains("mounted-ro,", terminal.Seen);
+        Assert.Contains("refused-write", terminal.Seen);
+        Assert.DoesNotContain("bobs.img", terminal.Seen);
+    }
+
+    private static async Task<string> AddArtifactAsync(Portal.Artifacts.ArtifactStore store, Actor owner, string name, string text)
+    {
+        using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+        var upload = await store.AddAsync(owner, name, [], content, content.Length, null, CancellationToken.None);
+        Assert.Null(upload.Error);
+        return upload.Artifact!.Digest;
+    }
+
+    [DockerFact]
     public async Task AnUploadThatIsNotATarIsRefusedSayingSo()
     {
         await using var portal = Portal();

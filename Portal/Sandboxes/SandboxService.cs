@@ -25,6 +25,7 @@ public sealed class SandboxService(
     IOptionsMonitor<LabOptions> lab,
     AccessPolicy access,
     ConsoleBroker consoles,
+    Artifacts.ArtifactStore artifacts,
     AuditLog audit,
     LabEvents events,
     TimeProvider clock,
@@ -34,6 +35,9 @@ public sealed class SandboxService(
     public const string SandboxLabel = "portal.sandbox";
 
     public const string OwnerLabel = "portal.owner";
+
+    /// <summary>Where a sandbox finds its holder's artifacts (the newest of each name), read-only.</summary>
+    public const string ArtifactsFolder = "/artifacts";
 
     /// <summary>A sandbox still INIT after this was being launched by a portal that died.</summary>
     private static readonly TimeSpan LaunchTimeout = TimeSpan.FromMinutes(2);
@@ -54,6 +58,14 @@ public sealed class SandboxService(
     public string OwnerFilter => $"{OwnerLabel}={options.CurrentValue.Owner}";
 
     /// <summary>Container names are unique per engine, so they carry the owner: <c>portal-sandbox-7</c> by default.</summary>
+    private async Task<IReadOnlyList<SandboxFile>> ArtifactFilesAsync(string userId) =>
+        (await artifacts.ListAsync(CancellationToken.None))
+            .Where(a => a.UploaderId == userId)
+            .GroupBy(a => a.Name)
+            .Select(g => g.First())
+            .Select(a => new SandboxFile(artifacts.PathOf(a.Digest["sha256:".Length..]), $"{ArtifactsFolder}/{a.Name}"))
+            .ToList();
+
     public static string ContainerName(string owner, int sandboxId) => $"{owner}-sandbox-{sandboxId}";
 
     private string ContainerName(int sandboxId) => ContainerName(options.CurrentValue.Owner, sandboxId);
@@ -185,7 +197,8 @@ public sealed class SandboxService(
             settings.NetworkMode,
             settings.User,
             settings.PidsLimit,
-            settings.CapAdd);
+            settings.CapAdd,
+            await ArtifactFilesAsync(reservation.UserId!));
         try
         {
             // Not the page's token: a launch begun is finished (or undone) even if the tab goes away.
