@@ -48,6 +48,25 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     }
 
     [Fact]
+    public async Task RevokingATokenThatIsNotALiveOneOfYoursRevokesNothing()
+    {
+        var secret = await portal.CreateTokenAsync("keeper@lab.test");
+        await portal.CreateTokenAsync("meddler@lab.test");
+        var tokens = portal.Services.GetRequiredService<AccessTokenService>();
+        var users = await portal.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
+        var (keeper, meddler) = (users.Single(u => u.Email == "keeper@lab.test").Id, users.Single(u => u.Email == "meddler@lab.test").Id);
+        var token = (await tokens.ListAsync(keeper, CancellationToken.None)).Single();
+        var client = portal.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        Assert.False(await tokens.RevokeAsync(meddler, token.Id, CancellationToken.None));
+        Assert.False(await tokens.RevokeAsync(keeper, token.Id + 1000, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/boards")).StatusCode);
+        Assert.True(await tokens.RevokeAsync(keeper, token.Id, CancellationToken.None));
+        Assert.False(await tokens.RevokeAsync(keeper, token.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TokensAreStoredOnlyAsHashes()
     {
         var secret = await portal.CreateTokenAsync("careful@lab.test");
