@@ -51,7 +51,7 @@ app.UseAntiforgery();
 app.UseWebSockets();
 
 app.MapStaticAssets();
-app.MapHealthChecks("/healthz");
+app.MapPortalHealth();
 app.MapPortalApiDocs();
 app.MapPortalApi();
 app.MapConsoleLogs();

@@ -21,7 +21,7 @@ public static class DataServiceCollectionExtensions
         // it also registers the scoped context that Identity's stores use.
         builder.Services.AddDbContextFactory<ApplicationDbContext>(options => options.UseSqlite(connectionString));
         builder.Services.AddHostedService<DatabaseMigrator>();
-        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database");
+        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: [Observability.HealthEndpoints.Ready]);
         return builder;
     }
 

@@ -5,13 +5,16 @@ namespace Portal.Observability;
 
 public static class ObservabilityServiceCollectionExtensions
 {
-    /// <summary>The Portal meter, its event handlers, and OpenTelemetry metrics exported for Prometheus.</summary>
+    /// <summary>The Portal meter, its event handlers, OpenTelemetry metrics exported for Prometheus, and the readiness checks.</summary>
     public static IServiceCollection AddPortalMetrics(this IServiceCollection services)
     {
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section)
             .Validate(o => o.AllowedNetworks.All(n => IPNetwork.TryParse(n, out _)), "Portal:Metrics:AllowedNetworks must be networks in CIDR notation, e.g. 10.0.0.0/24.")
             .ValidateOnStart();
         services.AddSingleton<PortalMetrics>();
+        services.AddHealthChecks()
+            .AddCheck<ContainerEngineHealthCheck>("container-engine", tags: [HealthEndpoints.Ready])
+            .AddCheck<LabDriversHealthCheck>("lab-drivers", tags: [HealthEndpoints.Ready]);
         services.AddLabEventHandler<ReservationChanged, ReservationMetrics>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
