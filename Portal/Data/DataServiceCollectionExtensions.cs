@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +22,7 @@ public static class DataServiceCollectionExtensions
         // it also registers the scoped context that Identity's stores use.
         builder.Services.AddDbContextFactory<ApplicationDbContext>(options => options.UseSqlite(connectionString));
         builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddDataProtection().SetApplicationName("Portal").PersistKeysToDbContext<ApplicationDbContext>();
         builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: [Observability.HealthEndpoints.Ready]);
         return builder;
     }
