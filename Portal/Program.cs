@@ -19,6 +19,9 @@ var builder = WebApplication.CreateBuilder(args);
 // a published app has no such manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
 
+// Under systemd (deploy/portal.service): readiness is notified and logs go to the journal; elsewhere this does nothing.
+builder.Host.UseSystemd();
+
 // Start-up steps run in this order: migrations, roles and first admin, lab synchronisation, default access rules,
 // reservation clock, console recorder, sandbox reconciler. The lab events' handlers start first and stop last.
 builder.Services.AddLabEvents();
