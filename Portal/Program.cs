@@ -41,6 +41,11 @@ builder.Services.AddWebSecurity();
 
 var app = builder.Build();
 
+if (args is ["reset", ..])
+{
+    return await Portal.Maintenance.PortalReset.RunAsync(app.Services, args, Console.In, Console.Out);
+}
+
 app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
@@ -66,6 +71,7 @@ app.MapDeploysApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAdditionalIdentityEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;
