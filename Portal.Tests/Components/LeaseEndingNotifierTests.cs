@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Portal.Components.Shared;
+using Portal.Data;
+using Portal.Identity;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Components;
+
+/// <summary>The toasts before a lease ends, on the lab's clock, and their Extend button.</summary>
+public sealed class LeaseEndingNotifierTests : MudBunitContext
+{
+    private readonly TestReservations _lab = new();
+
+    public LeaseEndingNotifierTests()
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized("alice@lab.test");
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "alice"));
+        Services.AddLogging();
+        Services.AddSingleton<IDbContextFactory<ApplicationDbContext>>(_lab.Database);
+        Services.AddSingleton<ActorResolver>();
+        Services.AddSingleton<TimeProvider>(_lab.Clock);
+        Services.AddSingleton(_lab.Bus);
+        Services.AddSingleton(_lab.Queries);
+        Services.AddSingleton(_lab.Lifecycle);
+        Services.AddSingleton(_lab.Queue);
+        Services.AddScoped<ReservationCommands>();
+    }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        _lab.Dispose();
+        return base.DisposeAsyncCore();
+    }
+
+    [Fact]
+    public async Task TenMinutesAndOneMinuteBeforeTheEndAToastOffersExtendWhichMovesTheWarnings()
+    {
+        await _lab.SeedAsync(["rpi4/rpi-1"], "alice");
+        var granted = await _lab.Lifecycle.ReserveBoardAsync(TestReservations.User("alice"), "rpi-1", TimeSpan.FromMinutes(30), CancellationToken.None);
+        var endsAt = granted.Reservation!.ExpiresAt;
+        var page = Render(builder =>
+        {
+            builder.OpenComponent<MudSnackbarProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<LeaseEndingNotifier>(1);
+            builder.CloseComponent();
+        });
+
+        _lab.Clock.Advance(TimeSpan.FromMinutes(19));
+        Assert.DoesNotContain("ends in", page.Markup);
+        _lab.Clock.Advance(TimeSpan.FromMinutes(1));
+        page.WaitForAssertion(() => Assert.Contains("Your lease of rpi-1 ends in 10 minutes.", page.Markup));
+
+        await page.Find(".mud-snackbar button.mud-snackbar-action-button, .mud-snackbar button").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.True(_lab.Queries.GetAsync(granted.Reservation.Id, CancellationToken.None).Result!.ExpiresAt > endsAt));
+        var extendedTo = (await _lab.Queries.GetAsync(granted.Reservation.Id, CancellationToken.None))!.ExpiresAt;
+
+        // The old end's one-minute warning is gone with the old end; the new end warns in its turn.
+        _lab.Clock.Advance(endsAt - _lab.Clock.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("ends in 1 minute", page.Markup);
+        _lab.Clock.Advance(extendedTo - _lab.Clock.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(59));
+        page.WaitForAssertion(() => Assert.Contains("Your lease of rpi-1 ends in 1 minute.", page.Markup));
+    }
+}
