@@ -21,10 +21,16 @@ public sealed class MetricsTests
         var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
         var holder = await portal.TokenClientAsync("metrics-holder@lab.test");
 
+        var waiter = await portal.TokenClientAsync("metrics-waiter@lab.test");
+
+        // Both boards of the class held, a request waits, one is released: the waiter is granted from the queue.
         var reserved = await holder.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-01", null, null, null));
         var id = (await reserved.Content.ReadFromJsonAsync<ApiReservation>())!.Id;
+        Assert.Equal(HttpStatusCode.Created, (await holder.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("pine-02", null, null, null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await waiter.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "pine64-a64-lts", null, null, Wait: true))).StatusCode);
+        Assert.Contains("portal_queue_length{otel_scope_name=\"Portal\"}", await (await admin.GetAsync("/metrics")).Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await holder.DeleteAsync($"/api/v1/reservations/{id}")).StatusCode);
-        var text = await ScrapeUntilAsync(admin, "portal_reservations_ended_total{");
+        var text = await ScrapeUntilAsync(admin, "portal_queue_wait_seconds_count{");
 
         Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
         Assert.Equal(
@@ -34,6 +40,8 @@ public sealed class MetricsTests
         // Meters are found by name across the process, so other tests' portals count here too: at least this one's.
         Assert.True(Sample(text, "portal_reservations_granted_total{otel_scope_name=\"Portal\",via=\"request\"}") >= 1, text);
         Assert.True(Sample(text, "portal_reservations_ended_total{otel_scope_name=\"Portal\",state=\"released\"}") >= 1, text);
+        Assert.True(Sample(text, "portal_reservations_granted_total{otel_scope_name=\"Portal\",via=\"queue\"}") >= 1, text);
+        Assert.True(Sample(text, "portal_queue_wait_seconds_count{otel_scope_name=\"Portal\"}") >= 1, text);
         Assert.Contains("http_server_request_duration_seconds_bucket{", text);
     }
 

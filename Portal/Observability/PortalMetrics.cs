@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.EntityFrameworkCore;
 using Portal.Consoles;
 using Portal.Data;
 
@@ -16,10 +17,18 @@ public sealed class PortalMetrics
     private readonly Counter<long> _ended;
     private readonly Counter<long> _powerOperations;
     private readonly Counter<long> _consoleBytes;
+    private readonly Histogram<double> _queueWait;
 
-    public PortalMetrics(IMeterFactory meters)
+    public PortalMetrics(IMeterFactory meters, IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         var meter = meters.Create(MeterName);
+        // Read when scraped (every few seconds), not kept up to date on every change.
+        meter.CreateObservableGauge("portal.queue.length", () =>
+        {
+            using var db = dbFactory.CreateDbContext();
+            return db.Queue.Count(q => q.State == QueueEntryState.Waiting);
+        }, "{request}", "Requests waiting in the queue, all classes");
+        _queueWait = meter.CreateHistogram<double>("portal.queue.wait", "s", "How long a granted request waited in the queue");
         _granted = meter.CreateCounter<long>("portal.reservations.granted", "{reservation}", "Reservations granted, by whether a waiting request got them (via=queue) or a direct one (via=request)");
         _ended = meter.CreateCounter<long>("portal.reservations.ended", "{reservation}", "Reservations ended, by how: released, expired or failed");
         _powerOperations = meter.CreateCounter<long>("portal.power.operations", "{operation}", "Power switches, by driver, action and outcome (ok or failed)");
@@ -27,6 +36,8 @@ public sealed class PortalMetrics
     }
 
     public void ReservationGranted(bool fromQueue) => _granted.Add(1, new KeyValuePair<string, object?>("via", fromQueue ? "queue" : "request"));
+
+    public void QueueWaited(TimeSpan wait) => _queueWait.Record(wait.TotalSeconds);
 
     public void ReservationEnded(ReservationState state) => _ended.Add(1, new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
 
