@@ -8,7 +8,9 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Hardware;
 
 /// <summary>The qemu power and console drivers against a real QEMU under TCG booting a kernel and busybox initramfs.</summary>
-public sealed class QemuDriverTests : IAsyncDisposable
+// IAsyncLifetime, not IAsyncDisposable: xunit 2 does not dispose a test class asynchronously, and the machines a test
+// left on (the break and kill tests) went on running after the test run.
+public sealed class QemuDriverTests : IAsyncLifetime
 {
     private static readonly TimeSpan BootBound = TimeSpan.FromSeconds(60);
     private readonly string _state = Directory.CreateTempSubdirectory("portal-qemu-").FullName;
@@ -16,7 +18,9 @@ public sealed class QemuDriverTests : IAsyncDisposable
 
     public QemuDriverTests() => _lab = NewLab();
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _lab.DisposeAsync();
         Directory.Delete(_state, recursive: true);

@@ -4,7 +4,7 @@ using Portal.Hardware;
 
 namespace Portal.Tests.Hardware;
 
-public sealed class SimulatedBoardTests : IAsyncDisposable
+public sealed class SimulatedBoardTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new();
     private readonly ServiceProvider _services;
@@ -16,7 +16,9 @@ public sealed class SimulatedBoardTests : IAsyncDisposable
         _drivers = _services.GetRequiredService<DriverFactory>();
     }
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
 
     [Fact]
     public async Task ShellAnswersHelpUnameAndEcho()

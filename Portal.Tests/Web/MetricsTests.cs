@@ -8,7 +8,18 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Web;
 
+/// <summary>
+/// OpenTelemetry finds meters by name across the process, and the first "Portal" meter registered wins: these tests run
+/// alone, after the parallel ones, so that the only portal in the process is theirs.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneInTheProcess
+{
+    public const string Name = "alone in the process";
+}
+
 /// <summary>/metrics: who may scrape it, what it says about reservations, and a real Prometheus scraping it.</summary>
+[Collection(AloneInTheProcess.Name)]
 public sealed class MetricsTests
 {
     [Fact]
@@ -37,7 +48,6 @@ public sealed class MetricsTests
             "/metrics is open to the networks in Portal:Metrics:AllowedNetworks and to requests with an admin's access token.",
             (await anonymous.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
         Assert.Equal(HttpStatusCode.Forbidden, user.StatusCode);
-        // Meters are found by name across the process, so other tests' portals count here too: at least this one's.
         Assert.True(Sample(text, "portal_reservations_granted_total{otel_scope_name=\"Portal\",via=\"request\"}") >= 1, text);
         Assert.True(Sample(text, "portal_reservations_ended_total{otel_scope_name=\"Portal\",state=\"released\"}") >= 1, text);
         Assert.True(Sample(text, "portal_reservations_granted_total{otel_scope_name=\"Portal\",via=\"queue\"}") >= 1, text);
