@@ -28,6 +28,9 @@ public sealed partial class ArtifactStore(
 
     public string PathOf(string sha256) => Path.Combine(Root, "sha256", sha256);
 
+    /// <summary>Where the artifact's content is stored.</summary>
+    public string PathOf(ArtifactView artifact) => PathOf(artifact.Digest["sha256:".Length..]);
+
     /// <summary>Streams <paramref name="content"/> to disk while hashing it; never holds the whole file in memory.</summary>
     public async Task<ArtifactUpload> AddAsync(
         Actor actor, string name, IReadOnlyList<string> tags, Stream content, long? declaredLength, Action<long>? progress, CancellationToken cancellationToken)
@@ -100,7 +103,7 @@ public sealed partial class ArtifactStore(
             return (null, new(ArtifactErrorKind.NotFound, $"There is no artifact {id}."));
         }
 
-        var path = PathOf(artifact.Digest["sha256:".Length..]);
+        var path = PathOf(artifact);
         if (!File.Exists(path))
         {
             logger.LogError("Stored file of artifact {Artifact} ({Digest}) is missing: {Path}", artifact.Name, artifact.Digest, path);

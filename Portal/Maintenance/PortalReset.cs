@@ -18,7 +18,7 @@ public static class PortalReset
 {
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> arguments, TextReader input, TextWriter output)
     {
-        var owner = services.GetRequiredService<IOptions<SandboxOptions>>().Value.Owner;
+        var ownerFilter = services.GetRequiredService<SandboxService>().OwnerFilter;
         var engine = services.GetRequiredService<IContainerProvider>();
         string database;
         await using (var db = await services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
@@ -36,7 +36,7 @@ public static class PortalReset
             Path.GetFullPath(qemu.StateDirectory, qemu.BaseDirectory),
         ];
 
-        await output.WriteLineAsync($"This removes, for good: the database {database}, the folders {string.Join(", ", folders)}, and every container labelled {SandboxService.OwnerLabel}={owner}. Stop the portal first.");
+        await output.WriteLineAsync($"This removes, for good: the database {database}, the folders {string.Join(", ", folders)}, and every container labelled {ownerFilter}. Stop the portal first.");
         if (!arguments.Contains("--yes"))
         {
             await output.WriteAsync("Type yes to go on: ");
@@ -49,7 +49,7 @@ public static class PortalReset
 
         try
         {
-            var containers = await engine.ListLabelledAsync($"{SandboxService.OwnerLabel}={owner}", CancellationToken.None);
+            var containers = await engine.ListLabelledAsync(ownerFilter, CancellationToken.None);
             foreach (var container in containers)
             {
                 await engine.RemoveAsync(container.Id, TimeSpan.Zero, CancellationToken.None);

@@ -58,17 +58,18 @@ public sealed class SandboxService(
     public string OwnerFilter => $"{OwnerLabel}={options.CurrentValue.Owner}";
 
     /// <summary>Container names are unique per engine, so they carry the owner: <c>portal-sandbox-7</c> by default.</summary>
+    public static string ContainerName(string owner, int sandboxId) => $"{owner}-sandbox-{sandboxId}";
+
+    private string ContainerName(int sandboxId) => ContainerName(options.CurrentValue.Owner, sandboxId);
+
+    /// <summary>The holder's artifacts for <see cref="ArtifactsFolder"/>: the newest of each name (the list is newest first).</summary>
     private async Task<IReadOnlyList<SandboxFile>> ArtifactFilesAsync(string userId) =>
         (await artifacts.ListAsync(CancellationToken.None))
             .Where(a => a.UploaderId == userId)
             .GroupBy(a => a.Name)
             .Select(g => g.First())
-            .Select(a => new SandboxFile(artifacts.PathOf(a.Digest["sha256:".Length..]), $"{ArtifactsFolder}/{a.Name}"))
+            .Select(a => new SandboxFile(artifacts.PathOf(a), $"{ArtifactsFolder}/{a.Name}"))
             .ToList();
-
-    public static string ContainerName(string owner, int sandboxId) => $"{owner}-sandbox-{sandboxId}";
-
-    private string ContainerName(int sandboxId) => ContainerName(options.CurrentValue.Owner, sandboxId);
 
     /// <summary>The board's newest sandbox, live or not: what its page shows.</summary>
     public async Task<SandboxView?> LatestForBoardAsync(string board, CancellationToken cancellationToken)
