@@ -38,6 +38,7 @@ builder.Services.AddPortalApi();
 builder.Services.AddPortalMetrics();
 builder.Services.AddPortalUi();
 builder.Services.AddWebSecurity();
+builder.AddPortalHttps();
 
 var app = builder.Build();
 
@@ -46,6 +47,7 @@ if (args is ["reset", ..])
     return await Portal.Maintenance.PortalReset.RunAsync(app.Services, args, Console.In, Console.Out);
 }
 
+app.UseHttpsOutsideLoopback();
 app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
@@ -53,6 +55,10 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
+// Explicitly here, not first as WebApplication would put them: plain HTTP is redirected and rate limits apply before
+// anyone's credentials are looked up.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UsePortalApiErrors("/not-found");
 app.UsePortalMetrics();
 app.UseAntiforgery();
