@@ -12,6 +12,7 @@ using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Web;
+using Portal.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -34,6 +35,7 @@ builder.Services.AddConsoles();
 builder.Services.AddSandboxes();
 builder.Services.AddArtifacts();
 builder.Services.AddDeploys();
+builder.Services.AddWebhooks();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalMetrics();
 builder.Services.AddPortalUi();
