@@ -1,13 +1,16 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal.Consoles;
 using Portal.Hardware;
 using Portal.Lab;
+using Portal.Observability;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Consoles;
@@ -15,7 +18,8 @@ namespace Portal.Tests.Consoles;
 public sealed class ConsoleBrokerTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("portal-broker-").FullName;
-    private readonly ServiceProvider _services = new ServiceCollection().AddLogging().AddHardware().BuildServiceProvider();
+    private readonly ServiceProvider _services = new ServiceCollection().AddLogging().AddMetrics().AddHardware().BuildServiceProvider();
+    private readonly TestDatabase _database = new();
     private readonly LabOptions _lab = new();
     private readonly ConsoleOptions _options = new() { ScrollbackBytes = 8 * 1024, HighWatermark = 64 * 1024, LowWatermark = 8 * 1024, ReconnectDelay = TimeSpan.FromMilliseconds(100) };
     private readonly List<ConsoleWatcher> _watchers = [];
@@ -23,7 +27,8 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _broker = new ConsoleBroker(_services.GetRequiredService<DriverFactory>(), new StaticOptionsMonitor<LabOptions>(_lab), Options.Create(_options), TimeProvider.System, NullLoggerFactory.Instance);
+        var metrics = new PortalMetrics(_services.GetRequiredService<IMeterFactory>(), _database);
+        _broker = new ConsoleBroker(_services.GetRequiredService<DriverFactory>(), new StaticOptionsMonitor<LabOptions>(_lab), Options.Create(_options), TimeProvider.System, NullLoggerFactory.Instance, metrics);
         return Task.CompletedTask;
     }
 
@@ -35,6 +40,7 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         }
 
         await _services.DisposeAsync();
+        _database.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -101,6 +107,7 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
             }
         });
         Board("flood", ("Driver", "tcp"), ("Host", "127.0.0.1"), ("Port", port.ToString(CultureInfo.InvariantCulture)));
+        using var resyncs = new MetricCollector<long>(_services.GetRequiredService<IMeterFactory>(), PortalMetrics.MeterName, "portal.console.resyncs");
         var stalled = Watch("flood", acknowledge: false);
         var reader = Watch("flood");
 
@@ -113,6 +120,7 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         stalled.Watcher.Acknowledge((int)stalled.Watcher.InFlight);
         await stalled.WaitForAsync("\u001bc");
         Assert.InRange(stalled.Watcher.InFlight, 1, _options.HighWatermark);
+        Assert.Contains(resyncs.GetMeasurementSnapshot(), resync => (string?)resync.Tags["board"] == "flood");
         await stop.CancelAsync();
         await source;
     }

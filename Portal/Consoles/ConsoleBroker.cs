@@ -11,7 +11,7 @@ public sealed class ConsoleBroker(
     IOptions<ConsoleOptions> options,
     TimeProvider clock,
     ILoggerFactory loggerFactory,
-    Observability.PortalMetrics? metrics = null)
+    Observability.PortalMetrics metrics)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);

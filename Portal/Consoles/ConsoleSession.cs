@@ -16,7 +16,7 @@ internal sealed class ConsoleSession
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Action<ConsoleSession> _closed;
-    private readonly Observability.PortalMetrics? _metrics;
+    private readonly Observability.PortalMetrics _metrics;
     private readonly ScrollbackRing _scrollback;
     private readonly List<ConsoleWatcher> _watchers = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -27,7 +27,7 @@ internal sealed class ConsoleSession
     private TaskCompletionSource? _deviceClosed;
     private ITimer? _idleTimer;
 
-    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed, Observability.PortalMetrics? metrics = null)
+    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed, Observability.PortalMetrics metrics)
     {
         Board = board;
         _console = console;
@@ -77,6 +77,8 @@ internal sealed class ConsoleSession
         {
             watcher.ResyncWith(_scrollback.Snapshot());
         }
+
+        _metrics.ConsoleResynced(Board);
     }
 
     /// <summary>
@@ -210,7 +212,7 @@ internal sealed class ConsoleSession
                         throw new EndOfStreamException("the connection was closed");
                     }
 
-                    _metrics?.ConsoleBytes(Board, read);
+                    _metrics.ConsoleBytes(Board, read);
                     Broadcast(buffer.AsSpan(0, read).ToArray());
                 }
             }

@@ -17,6 +17,7 @@ public sealed class PortalMetrics
     private readonly Counter<long> _ended;
     private readonly Counter<long> _powerOperations;
     private readonly Counter<long> _consoleBytes;
+    private readonly Counter<long> _consoleResyncs;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _sandboxLaunch;
 
@@ -35,6 +36,7 @@ public sealed class PortalMetrics
         _powerOperations = meter.CreateCounter<long>("portal.power.operations", "{operation}", "Power switches, by driver, action and outcome (ok or failed)");
         _sandboxLaunch = meter.CreateHistogram<double>("portal.sandbox.launch", "s", "How long sandbox launches took, by outcome: ready or failed");
         _consoleBytes = meter.CreateCounter<long>("portal.console.bytes", "By", "Bytes read from boards' consoles, by board");
+        _consoleResyncs = meter.CreateCounter<long>("portal.console.resyncs", "{resync}", "Times a console's watcher fell behind and was reset to the scrollback, by board");
     }
 
     public void ReservationGranted(bool fromQueue) => _granted.Add(1, new KeyValuePair<string, object?>("via", fromQueue ? "queue" : "request"));
@@ -53,4 +55,6 @@ public sealed class PortalMetrics
         _sandboxLaunch.Record(took.TotalSeconds, new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ready"));
 
     public void ConsoleBytes(string board, int count) => _consoleBytes.Add(count, new KeyValuePair<string, object?>("board", board));
+
+    public void ConsoleResynced(string board) => _consoleResyncs.Add(1, new KeyValuePair<string, object?>("board", board));
 }
