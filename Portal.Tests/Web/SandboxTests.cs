@@ -10,6 +10,7 @@ using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Tests.Hardware;
 using Portal.Tests.Support;
+using Portal.Webhooks;
 
 namespace Portal.Tests.Web;
 
@@ -250,10 +251,13 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [DockerFact]
-    public async Task AContainerRemovedBehindThePortalsBackShowsFailed()
+    public async Task AContainerRemovedBehindThePortalsBackShowsFailedAndTellsTheWebhook()
     {
+        await using var receiver = new WebhookReceiver();
+        await receiver.StartAsync();
         await using var portal = Portal();
         var admin = await portal.AdminAsync();
+        Assert.Null(await portal.Services.GetRequiredService<WebhookService>().AddAsync(admin, receiver.Url, "a-shared-secret-of-the-lab", WebhookEvents.SandboxFailed, CancellationToken.None));
         await AssignTestImageAsync(portal, admin);
         var reservation = await ReserveAsync(portal, admin, "pine-02");
         var sandboxes = portal.Services.GetRequiredService<SandboxService>();
@@ -263,6 +267,12 @@ public sealed class SandboxTests : IAsyncLifetime
 
         await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Failed, "the sandbox to be FAILED");
         Assert.Equal("container was removed outside the portal", (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Reason);
+        await EventuallyAsync(() => Task.FromResult(!receiver.Received.IsEmpty), "the webhook to hear of it");
+        var told = Assert.Single(receiver.Received);
+        Assert.Equal("sandbox.failed", told.Event);
+        using var body = System.Text.Json.JsonDocument.Parse(told.Body);
+        Assert.Equal("container was removed outside the portal", body.RootElement.GetProperty("data").GetProperty("reason").GetString());
+        Assert.Equal("pine-02", body.RootElement.GetProperty("data").GetProperty("board").GetString());
     }
 
     [DockerFact]
