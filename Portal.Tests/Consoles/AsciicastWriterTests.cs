@@ -87,6 +87,19 @@ public sealed class AsciicastWriterTests : IDisposable
         Assert.Equal([new(2, "before the kill\r\n"), new(12, "after the restart\r\n")], recording.Events);
     }
 
+    [AsciinemaFact]
+    public async Task AsciinemaItselfReadsTheRecording()
+    {
+        await using (var cast = await OpenAsync())
+        {
+            await cast.WriteOutputAsync("U-Boot 2024.01\r\n"u8.ToArray(), CancellationToken.None);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await cast.WriteOutputAsync("\u001b[1mWelcome\u001b[0m to pine-01 ✓\r\n"u8.ToArray(), CancellationToken.None);
+        }
+
+        Assert.Equal("U-Boot 2024.01\r\n\u001b[1mWelcome\u001b[0m to pine-01 ✓\r\n", await Asciicast.CatAsync(Path));
+    }
+
     private Task<AsciicastWriter> OpenAsync(long maxBytes = 1024 * 1024) =>
         AsciicastWriter.OpenAsync(PrivateFiles.OpenReadWrite(Path), "pine-01, reservation 7", maxBytes, _clock, CancellationToken.None);
 }
