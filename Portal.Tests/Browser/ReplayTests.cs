@@ -25,7 +25,7 @@ public sealed class ReplayTests(BrowserFixture browser) : BrowserTest(browser)
             // Printed a while into the reservation, so the recording's start shows an empty screen.
             await Task.Delay(1500);
             await watcher.WriteAsync("echo replayed-text\r"u8.ToArray(), CancellationToken.None);
-            await PtyPair.WaitUntilAsync(() => File.Exists(cast) && ReadShared(cast).Contains("replayed-text\\r\\n", StringComparison.Ordinal), "the echo in the recording");
+            await PtyPair.WaitUntilAsync(() => File.Exists(cast) && SharedFile.ReadAllText(cast).Contains("replayed-text\\r\\n", StringComparison.Ordinal), "the echo in the recording");
         }
 
         await lifecycle.ReleaseAsync(holder, id, CancellationToken.None);
@@ -61,11 +61,5 @@ public sealed class ReplayTests(BrowserFixture browser) : BrowserTest(browser)
         await stranger.GotoAsync($"reservations/{id}/replay");
         await Expect(stranger.GetByRole(AriaRole.Alert)).ToContainTextAsync($"Reservation {id} does not exist or its console recording is not yours to see.");
         await Expect(stranger.Locator("[data-terminal]")).ToHaveCountAsync(0);
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return new StreamReader(stream).ReadToEnd();
     }
 }

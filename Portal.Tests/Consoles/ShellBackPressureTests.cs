@@ -38,7 +38,7 @@ public sealed class ShellBackPressureTests(SshdFixture sshd) : IClassFixture<Ssh
                     return new ShellOpening(session);
                 },
                 (80, 24));
-            await WaitUntilAsync(() => connection.State == ShellState.Open, "the shell opened");
+            await PtyPair.WaitUntilAsync(() => connection.State == ShellState.Open, "the shell opened");
             await connection.TypeAsync("cat /dev/urandom | base64\n");
 
             // The browser acknowledges nothing for 3 s, sampled every 100 ms.
@@ -56,28 +56,14 @@ public sealed class ShellBackPressureTests(SshdFixture sshd) : IClassFixture<Ssh
 
             // The browser catches up: output flows again, far past what was held.
             var resumedFrom = sentWhileBehind;
-            await WaitUntilAsync(
+            await PtyPair.WaitUntilAsync(
                 () =>
                 {
                     connection.Acknowledge((int)Math.Min(int.MaxValue, Interlocked.Read(ref written)));
-                    return Interlocked.Read(ref written) > resumedFrom + 8 * 1024 * 1024;
+                    return Interlocked.Read(ref written) > resumedFrom + 4 * 1024 * 1024;
                 },
-                "8 MiB more output after the browser caught up");
+                "4 MiB more output after the browser caught up");
             Assert.Equal(ShellState.Open, connection.State);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Not within 30 s: {what}.");
-            }
-
-            await Task.Delay(20);
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
         {
             await watcher.WriteAsync("echo recorded-for-later\r"u8.ToArray(), CancellationToken.None);
             var log = portal.Services.GetRequiredService<ConsoleRecorder>().LogPath(id);
-            await PtyPair.WaitUntilAsync(() => File.Exists(log) && ReadShared(log).Contains("recorded-for-later\r\nroot@rpi-02", StringComparison.Ordinal), "the recorded echo");
+            await PtyPair.WaitUntilAsync(() => File.Exists(log) && SharedFile.ReadAllText(log).Contains("recorded-for-later\r\nroot@rpi-02", StringComparison.Ordinal), "the recorded echo");
         }
 
         await reservations.ReleaseAsync(holder, id, CancellationToken.None);
@@ -48,10 +48,10 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
         await using (var watcher = portal.Services.GetRequiredService<ConsoleBroker>().Watch("pine-02", _ => Task.CompletedTask)!)
         {
             await watcher.WriteAsync("echo first-line\r"u8.ToArray(), CancellationToken.None);
-            await PtyPair.WaitUntilAsync(() => File.Exists(cast) && ReadShared(cast).Contains("first-line\\r\\n", StringComparison.Ordinal), "the first echo in the .cast");
+            await PtyPair.WaitUntilAsync(() => File.Exists(cast) && SharedFile.ReadAllText(cast).Contains("first-line\\r\\n", StringComparison.Ordinal), "the first echo in the .cast");
             await Task.Delay(300);
             await watcher.WriteAsync("echo second-line\r"u8.ToArray(), CancellationToken.None);
-            await PtyPair.WaitUntilAsync(() => ReadShared(cast).Contains("second-line\\r\\n", StringComparison.Ordinal), "the second echo in the .cast");
+            await PtyPair.WaitUntilAsync(() => SharedFile.ReadAllText(cast).Contains("second-line\\r\\n", StringComparison.Ordinal), "the second echo in the .cast");
         }
 
         await reservations.ReleaseAsync(holder, id, CancellationToken.None);
@@ -76,11 +76,5 @@ public sealed class ConsoleLogTests(PortalFactory portal) : IClassFixture<Portal
         var first = recording.Events.First(e => e.Data.Contains("first-line\r\n", StringComparison.Ordinal)).Time;
         var second = recording.Events.First(e => e.Data.Contains("second-line", StringComparison.Ordinal)).Time;
         Assert.True(second - first >= 0.25, $"second output at {second} s, first at {first} s");
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return new StreamReader(stream).ReadToEnd();
     }
 }
