@@ -98,7 +98,8 @@ public sealed class ConsoleRecorder(
     {
         recording.Log = PrivateFiles.OpenAppend(LogPath(reservationId));
         recording.Cast = await AsciicastWriter.OpenAsync(PrivateFiles.OpenReadWrite(CastPath(reservationId)), $"{board}, reservation {reservationId}", options.Value.MaxLogBytes, clock, cancellationToken);
-        recording.Watcher = broker.Watch(board, recording.WriteAsync);
+        // Lossless: a flood faster than the disk slows the console's reading rather than leave holes in the recording.
+        recording.Watcher = broker.Watch(board, recording.WriteAsync, lossless: true);
     }
 
     private async Task StopAsync(int reservationId)
@@ -119,7 +120,7 @@ public sealed class ConsoleRecorder(
 
         public ConsoleWatcher? Watcher { get; set; }
 
-        // Called by the watcher, which exists only once both files are open.
+        // Called by the watcher, which exists only once both files are open; its delivery is its acknowledgement.
         public async Task WriteAsync(ReadOnlyMemory<byte> data)
         {
             var room = (int)Math.Max(0, Math.Min(data.Length, maxBytes - Log!.Position));
@@ -130,7 +131,6 @@ public sealed class ConsoleRecorder(
             }
 
             await Cast!.WriteOutputAsync(data, CancellationToken.None);
-            Watcher?.Acknowledge(data.Length);
         }
 
         public async ValueTask DisposeAsync()
