@@ -50,7 +50,7 @@ public sealed class TerminalToolsTests(BrowserFixture browser) : BrowserTest(bro
         var opened = await page.RunAndWaitForPopupAsync(() => line.ClickAsync(new() { Position = new() { X = 20, Y = 5 } }));
 
         // The addon opens a blank window and then sends it to the link (so the page cannot reach back to the portal).
-        await opened.WaitForURLAsync(url);
+        await Expect(opened).ToHaveURLAsync(url);
         await Expect(opened.Locator("body")).ToHaveTextAsync("Healthy");
     }
 
