@@ -28,6 +28,7 @@ public sealed class AccessibilityTests(BrowserFixture browser) : BrowserTest(bro
     {
         ["boards"] = "boards", ["boards/pine-01"] = "board", ["boards/pine-01/console"] = "console", ["admin/users"] = "users",
         ["admin/rules"] = "access-rules", ["admin/reservations"] = "all-reservations", ["tokens"] = "access-tokens",
+        ["reservations/1/replay"] = "replay",
     };
 
     public override Task InitializeAsync()
@@ -41,7 +42,9 @@ public sealed class AccessibilityTests(BrowserFixture browser) : BrowserTest(bro
     {
         var ada = await Portal.CreateUserAsync(UserEmail, UserPassword);
         var reservations = Portal.Services.GetRequiredService<ReservationLifecycle>();
-        Assert.Null((await reservations.ReserveBoardAsync(ada, "pine-01", null, CancellationToken.None)).Error);
+        var granted = await reservations.ReserveBoardAsync(ada, "pine-01", null, CancellationToken.None);
+        Assert.Null(granted.Error);
+        var replay = $"reservations/{granted.Reservation!.Id}/replay";
         var denied = await Portal.Services.GetRequiredService<AccessRuleService>().CreateAsync(
             await Portal.AdminAsync(), new RuleInput(SubjectKind.User, UserEmail, Capability.Instantiate, TargetKind.Board, "rpi-01", RuleEffect.Deny), CancellationToken.None);
         Assert.True(denied.Succeeded, denied.Error);
@@ -59,7 +62,7 @@ public sealed class AccessibilityTests(BrowserFixture browser) : BrowserTest(bro
                 var page = await NewPageAsync(scheme);
                 await LogInAsync(page, email, password);
                 await WaitUntilLiveAsync(page);
-                var pages = (await NavigationLinksAsync(page)).Concat(BoardPages).Distinct().ToList();
+                var pages = (await NavigationLinksAsync(page)).Concat(BoardPages).Append(replay).Distinct().ToList();
                 Assert.Contains("boards", pages);
                 Assert.Equal(who == "admin", pages.Contains("admin/reservations"));
                 foreach (var path in pages)

@@ -133,11 +133,11 @@ public sealed class SecurityTests : IAsyncLifetime
         {
             await watcher.WriteAsync("echo for-the-next-holder\r"u8.ToArray(), CancellationToken.None);
             var log = _portal.Services.GetRequiredService<ConsoleRecorder>().LogPath(after.Id);
-            await PtyPair.WaitUntilAsync(() => File.Exists(log) && ReadShared(log).Contains("for-the-next-holder", StringComparison.Ordinal), "the next holder's echo");
+            await PtyPair.WaitUntilAsync(() => File.Exists(log) && SharedFile.ReadAllText(log).Contains("for-the-next-holder", StringComparison.Ordinal), "the next holder's echo");
         }
 
         var oldLog = _portal.Services.GetRequiredService<ConsoleRecorder>().LogPath(held.Id);
-        Assert.False(File.Exists(oldLog) && ReadShared(oldLog).Contains("for-the-next-holder", StringComparison.Ordinal));
+        Assert.False(File.Exists(oldLog) && SharedFile.ReadAllText(oldLog).Contains("for-the-next-holder", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -275,18 +275,12 @@ public sealed class SecurityTests : IAsyncLifetime
         await using (var watcher = _portal.Services.GetRequiredService<ConsoleBroker>().Watch("rpi-02", _ => Task.CompletedTask)!)
         {
             await watcher.WriteAsync("echo private\r"u8.ToArray(), CancellationToken.None);
-            await PtyPair.WaitUntilAsync(() => File.Exists(log) && ReadShared(log).Contains("private", StringComparison.Ordinal), "the recorded echo");
+            await PtyPair.WaitUntilAsync(() => File.Exists(log) && SharedFile.ReadAllText(log).Contains("private", StringComparison.Ordinal), "the recorded echo");
         }
 
         const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(_portal.DataDirectory, "portal.db")));
         Assert.Equal(owner | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(log)!));
         Assert.Equal(owner, File.GetUnixFileMode(log));
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return new StreamReader(stream).ReadToEnd();
     }
 }

@@ -24,8 +24,10 @@ public sealed class ConsoleBroker(
     /// <summary>
     /// Starts watching the board's console: the scrollback first (unless <paramref name="replayScrollback"/> is false,
     /// for a client waiting for what the board prints next), then everything it prints. Null when the board has no console.
+    /// A <paramref name="lossless"/> watcher (the recorder) gets every byte: the console waits for it instead of
+    /// dropping its output, so it must acknowledge promptly.
     /// </summary>
-    public ConsoleWatcher? Watch(string board, Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback = true)
+    public ConsoleWatcher? Watch(string board, Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback = true, bool lossless = false)
     {
         lock (_gate)
         {
@@ -46,7 +48,7 @@ public sealed class ConsoleBroker(
                 _sessions[board] = session;
             }
 
-            return session.Attach(deliver, replayScrollback);
+            return session.Attach(deliver, replayScrollback, lossless);
         }
     }
 

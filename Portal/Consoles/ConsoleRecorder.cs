@@ -6,29 +6,42 @@ using Portal.Reservations;
 namespace Portal.Consoles;
 
 /// <summary>
-/// Records the console of every active reservation to <c>LogDirectory/RESERVATION.log</c>, from grant to end,
-/// whether or not anyone watches; at start it picks up the reservations that survived a restart. Grants and ends reach
-/// it as a background handler, after they committed.
+/// Records the console of every active reservation, from grant to end, whether or not anyone watches: the plain text
+/// in <c>LogDirectory/RESERVATION.log</c> and the same output with its timing as an asciinema v2 recording in
+/// <c>RESERVATION.cast</c> (each file at most <c>MaxLogBytes</c>). At start it picks up the reservations that survived
+/// a restart. Grants and ends reach it as a background handler, after they committed.
 /// </summary>
 public sealed class ConsoleRecorder(
     ConsoleBroker broker,
     ReservationQueries reservations,
     IOptions<ConsoleOptions> options,
     IHostEnvironment environment,
+    TimeProvider clock,
     ILogger<ConsoleRecorder> logger) : IHostedService, ILabEventHandler<ReservationChanged>
 {
     private readonly ConcurrentDictionary<int, Recording> _recordings = new();
 
     /// <summary>The file a reservation's console traffic is kept in (it may not exist: no console, or nothing printed).</summary>
-    public string LogPath(int reservationId) =>
-        Path.Combine(Path.GetFullPath(options.Value.LogDirectory, environment.ContentRootPath), $"{reservationId}.log");
+    public string LogPath(int reservationId) => PathOf(reservationId, "log");
+
+    /// <summary>The reservation's console as an asciinema v2 recording (it may not exist, as <see cref="LogPath"/>).</summary>
+    public string CastPath(int reservationId) => PathOf(reservationId, "cast");
+
+    /// <summary>The reservation whose recordings the actor may read (its holder and admins), else null: one rule for every download and the replay.</summary>
+    public async Task<ReservationView?> ReadableAsync(Actor actor, int reservationId, CancellationToken cancellationToken) =>
+        await reservations.GetAsync(reservationId, cancellationToken) is { } reservation && actor.IsHolderOrAdmin(reservation.UserId)
+            ? reservation
+            : null;
+
+    private string PathOf(int reservationId, string extension) =>
+        Path.Combine(Path.GetFullPath(options.Value.LogDirectory, environment.ContentRootPath), $"{reservationId}.{extension}");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(LogPath(0))!);
         foreach (var active in await reservations.ListAsync(new ReservationFilter(ActiveOnly: true, Take: int.MaxValue), cancellationToken))
         {
-            Start(active.Id, active.Board);
+            await StartAsync(active.Id, active.Board, cancellationToken);
         }
     }
 
@@ -45,7 +58,7 @@ public sealed class ConsoleRecorder(
         // From grant (preparing) until the reservation has ended: a teardown's console output is part of it.
         if (changed.State is ReservationState.Preparing or ReservationState.Active)
         {
-            Start(changed.ReservationId, changed.Board);
+            await StartAsync(changed.ReservationId, changed.Board, cancellationToken);
         }
         else if (changed.State != ReservationState.Releasing)
         {
@@ -53,23 +66,40 @@ public sealed class ConsoleRecorder(
         }
     }
 
-    private void Start(int reservationId, string board)
+    private async Task StartAsync(int reservationId, string board, CancellationToken cancellationToken)
     {
-        if (!broker.HasConsole(board) || _recordings.ContainsKey(reservationId))
+        if (!broker.HasConsole(board))
         {
             return;
         }
 
-        var file = PrivateFiles.OpenAppend(LogPath(reservationId));
-        var recording = new Recording(file, options.Value.MaxLogBytes);
+        var recording = new Recording(options.Value.MaxLogBytes);
         if (!_recordings.TryAdd(reservationId, recording))
         {
-            file.Dispose();
             return;
         }
 
-        recording.Watcher = broker.Watch(board, recording.WriteAsync);
+        recording.Opening = OpenAsync(recording, reservationId, board, cancellationToken);
+        try
+        {
+            await recording.Opening;
+        }
+        catch
+        {
+            _recordings.TryRemove(KeyValuePair.Create(reservationId, recording));
+            await recording.DisposeAsync();
+            throw;
+        }
+
         logger.LogInformation("Recording the console of {Board} for reservation {ReservationId}", board, reservationId);
+    }
+
+    private async Task OpenAsync(Recording recording, int reservationId, string board, CancellationToken cancellationToken)
+    {
+        recording.Log = PrivateFiles.OpenAppend(LogPath(reservationId));
+        recording.Cast = await AsciicastWriter.OpenAsync(PrivateFiles.OpenReadWrite(CastPath(reservationId)), $"{board}, reservation {reservationId}", options.Value.MaxLogBytes, clock, cancellationToken);
+        // Lossless: a flood faster than the disk slows the console's reading rather than leave holes in the recording.
+        recording.Watcher = broker.Watch(board, recording.WriteAsync, lossless: true);
     }
 
     private async Task StopAsync(int reservationId)
@@ -80,30 +110,55 @@ public sealed class ConsoleRecorder(
         }
     }
 
-    private sealed class Recording(FileStream file, long maxBytes) : IAsyncDisposable
+    private sealed class Recording(long maxBytes) : IAsyncDisposable
     {
+        public Task Opening { get; set; } = Task.CompletedTask;
+
+        public FileStream? Log { get; set; }
+
+        public AsciicastWriter? Cast { get; set; }
+
         public ConsoleWatcher? Watcher { get; set; }
 
+        // Called by the watcher, which exists only once both files are open; its delivery is its acknowledgement.
         public async Task WriteAsync(ReadOnlyMemory<byte> data)
         {
-            var room = (int)Math.Max(0, Math.Min(data.Length, maxBytes - file.Position));
+            var room = (int)Math.Max(0, Math.Min(data.Length, maxBytes - Log!.Position));
             if (room > 0)
             {
-                await file.WriteAsync(data[..room]);
-                await file.FlushAsync();
+                await Log.WriteAsync(data[..room]);
+                await Log.FlushAsync();
             }
 
-            Watcher?.Acknowledge(data.Length);
+            await Cast!.WriteOutputAsync(data, CancellationToken.None);
         }
 
         public async ValueTask DisposeAsync()
         {
+            // A stop while the files open waits for them, so nothing is left open.
+            try
+            {
+                await Opening;
+            }
+            catch (Exception) when (Opening.IsFaulted || Opening.IsCanceled)
+            {
+                // Opening failed and was reported to whoever started it; close what it opened.
+            }
+
             if (Watcher is not null)
             {
                 await Watcher.DisposeAsync();
             }
 
-            await file.DisposeAsync();
+            if (Cast is not null)
+            {
+                await Cast.DisposeAsync();
+            }
+
+            if (Log is not null)
+            {
+                await Log.DisposeAsync();
+            }
         }
     }
 }

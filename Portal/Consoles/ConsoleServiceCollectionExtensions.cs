@@ -22,12 +22,15 @@ public static class ConsoleServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>GET /reservations/{id}/console.log: the recorded console of a reservation, for its holder and admins.</summary>
+    /// <summary>
+    /// GET /reservations/{id}/console.log and /console.cast: the recorded console of a reservation, as plain text and
+    /// as an asciinema v2 recording, for its holder and admins (anyone else gets 404, as for a reservation that is not there).
+    /// </summary>
     public static IEndpointRouteBuilder MapConsoleLogs(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/reservations/{id:int}/console.log", async (int id, Actor actor, ReservationQueries reservations, ConsoleRecorder recorder, CancellationToken ct) =>
+        endpoints.MapGet("/reservations/{id:int}/console.log", async (int id, Actor actor, ConsoleRecorder recorder, CancellationToken ct) =>
         {
-            if (await reservations.GetAsync(id, ct) is not { } reservation || !actor.IsHolderOrAdmin(reservation.UserId))
+            if (await recorder.ReadableAsync(actor, id, ct) is not { } reservation)
             {
                 return Results.NotFound();
             }
@@ -37,6 +40,23 @@ public static class ConsoleServiceCollectionExtensions
                 ? Results.File(path, "text/plain; charset=utf-8", $"{reservation.Board}-reservation-{id}.log")
                 : Results.Text("", "text/plain; charset=utf-8");
         }).RequireAuthorization();
+
+        endpoints.MapGet("/reservations/{id:int}/console.cast", async (int id, Actor actor, ConsoleRecorder recorder, CancellationToken ct) =>
+        {
+            if (await recorder.ReadableAsync(actor, id, ct) is not { } reservation)
+            {
+                return Results.NotFound();
+            }
+
+            // A reservation whose board printed nothing (or has no console) has an empty recording: its header alone.
+            var path = recorder.CastPath(id);
+            return File.Exists(path)
+                ? Results.File(path, AsciicastMediaType, $"{reservation.Board}-reservation-{id}.cast")
+                : Results.Text(AsciicastWriter.EmptyRecording(reservation.GrantedAt), AsciicastMediaType);
+        }).RequireAuthorization();
         return endpoints;
     }
+
+    /// <summary>asciinema's own media type for .cast files.</summary>
+    public const string AsciicastMediaType = "application/x-asciicast";
 }

@@ -43,13 +43,13 @@ internal sealed class ConsoleSession
 
     public string Board { get; }
 
-    public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback)
+    public ConsoleWatcher Attach(Func<ReadOnlyMemory<byte>, Task> deliver, bool replayScrollback, bool lossless)
     {
         lock (_gate)
         {
             _idleTimer?.Dispose();
             _idleTimer = null;
-            var watcher = new ConsoleWatcher(this, deliver, _options.HighWatermark, _options.LowWatermark);
+            var watcher = new ConsoleWatcher(this, deliver, _options.HighWatermark, _options.LowWatermark, lossless);
             if (replayScrollback && _scrollback.Snapshot() is { Length: > 0 } scrollback)
             {
                 watcher.Offer(scrollback, force: true);
@@ -206,6 +206,7 @@ internal sealed class ConsoleSession
 
                 while (true)
                 {
+                    await WaitForLosslessWatchersAsync(connection);
                     var read = await stream.ReadAsync(buffer, connection);
                     if (read == 0)
                     {
@@ -252,6 +253,24 @@ internal sealed class ConsoleSession
         }
 
         ForgetStream();
+    }
+
+    /// <summary>The console is read no faster than its lossless watchers (the recorder) take it; the others drop and resync.</summary>
+    private Task WaitForLosslessWatchersAsync(CancellationToken cancellationToken)
+    {
+        List<Task>? waits = null;
+        lock (_gate)
+        {
+            foreach (var watcher in _watchers)
+            {
+                if (watcher.Lossless && watcher.WaitForRoomAsync(cancellationToken) is { IsCompleted: false } wait)
+                {
+                    (waits ??= []).Add(wait);
+                }
+            }
+        }
+
+        return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
     }
 
     /// <summary>Later writes wait for the next connection instead of going to a closed stream.</summary>

@@ -20,12 +20,16 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     private readonly int _high;
     private long _queued;
     private bool _lagging;
+    private volatile bool _lossless;
+    private readonly bool _deliveryAcknowledges;
 
-    internal ConsoleWatcher(ConsoleSession session, Func<ReadOnlyMemory<byte>, Task> deliver, int high, int low)
+    internal ConsoleWatcher(ConsoleSession session, Func<ReadOnlyMemory<byte>, Task> deliver, int high, int low, bool lossless)
     {
         _session = session;
         _deliver = deliver;
         _high = high;
+        _lossless = lossless;
+        _deliveryAcknowledges = lossless;
         _flow = new TerminalFlowControl(high, low);
         _pump = Task.Run(PumpAsync);
     }
@@ -53,6 +57,16 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A watcher that must get every byte (the recorder): instead of dropping what it has not acknowledged, the
+    /// session reads the console no further until it has room. Its delivery is its acknowledgement (the recorder's
+    /// delivery writes the file). It stops holding the console once it is disposed or its delivery failed.
+    /// </summary>
+    internal bool Lossless => _lossless;
+
+    /// <summary>Completes once this watcher has acknowledged enough to take more (at once while it is within its window).</summary>
+    internal Task WaitForRoomAsync(CancellationToken cancellationToken) => _flow.WaitForRoomAsync(cancellationToken);
+
     /// <summary>Queues output; the session calls it under its lock, so output stays in order.</summary>
     internal void Offer(byte[] data, bool force = false)
     {
@@ -62,7 +76,7 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         }
 
         // Bytes not yet handed to the browser count too, so whatever it acknowledges, the outbox stays bounded.
-        if (force)
+        if (force || _lossless)
         {
             _flow.Sent(data.Length);
         }
@@ -92,6 +106,7 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _session.Detach(this);
+        StopHolding();
         _outbox.Writer.TryComplete();
         await _pump;
     }
@@ -104,13 +119,25 @@ public sealed class ConsoleWatcher : IAsyncDisposable
             {
                 await _deliver(chunk);
                 Interlocked.Add(ref _queued, -chunk.Length);
+                if (_deliveryAcknowledges)
+                {
+                    _flow.Acknowledge(chunk.Length);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The page went away mid-delivery; its disposal detaches this watcher.
+                StopHolding();
                 _outbox.Writer.TryComplete();
                 return;
             }
         }
+    }
+
+    /// <summary>A lossless watcher that can take no more lets the console be read again.</summary>
+    private void StopHolding()
+    {
+        _lossless = false;
+        _flow.Acknowledge(int.MaxValue);
     }
 }

@@ -41,6 +41,9 @@ public static class PrivateFiles
 
     public static FileStream OpenAppend(string path) => new(path, Options(System.IO.FileMode.Append, FileAccess.Write));
 
+    /// <summary>Opens a file to read and write, creating it when missing.</summary>
+    public static FileStream OpenReadWrite(string path) => new(path, Options(System.IO.FileMode.OpenOrCreate, FileAccess.ReadWrite));
+
     private static FileStreamOptions Options(System.IO.FileMode mode, FileAccess access)
     {
         var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.Read, Options = FileOptions.Asynchronous };

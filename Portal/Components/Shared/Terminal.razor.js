@@ -1,5 +1,25 @@
-// A thin module over @xterm/xterm (loaded as window.Terminal): output in, keystrokes and acknowledgements out.
-// Each write is acknowledged once xterm has rendered it, so the server never sends faster than the tab can draw.
+// A thin module over @xterm/xterm (loaded as window.Terminal) and its search and web-links addons: output in,
+// keystrokes and acknowledgements out. Each write is acknowledged once xterm has rendered it, so the server never
+// sends faster than the tab can draw; under scroll lock writes are held unacknowledged, so the server's flow control
+// (not this tab) decides what waits.
+
+const fontSizeKey = 'portal.terminal.fontSize';
+const defaultFontSize = 14;
+const minFontSize = 8;
+const maxFontSize = 32;
+const terminals = new Set();
+
+const searchDecorations = {
+    matchBackground: '#5c4a00',
+    matchOverviewRuler: '#c9a400',
+    activeMatchBackground: '#c77700',
+    activeMatchColorOverviewRuler: '#ff9800',
+};
+
+export function storedFontSize() {
+    const stored = Number.parseInt(localStorage.getItem(fontSizeKey) ?? '', 10);
+    return Number.isFinite(stored) ? Math.min(maxFontSize, Math.max(minFontSize, stored)) : defaultFontSize;
+}
 
 export function create(element, dotnet, readOnly) {
     const term = new window.Terminal({
@@ -7,24 +27,100 @@ export function create(element, dotnet, readOnly) {
         scrollback: 10000,
         disableStdin: readOnly,
         fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
-        fontSize: 14,
+        fontSize: storedFontSize(),
         theme: { background: '#1e1e1e' },
+        allowProposedApi: true, // the search addon's highlights are decorations
     });
     const fit = new window.FitAddon.FitAddon();
+    const search = new window.SearchAddon.SearchAddon();
     term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(new window.WebLinksAddon.WebLinksAddon());
     term.open(element);
     fit.fit();
+    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null };
     term.onData(data => dotnet.invokeMethodAsync('Input', data));
     term.onResize(size => dotnet.invokeMethodAsync('Resized', size.cols, size.rows));
-    const observer = new ResizeObserver(() => {
+    term.onSelectionChange(() => copySelection(term));
+    search.onDidChangeResults(results => dotnet.invokeMethodAsync('SearchResults', results.resultIndex, results.resultCount));
+    term.attachCustomKeyEventHandler(event => {
+        if (event.type !== 'keydown') {
+            return true;
+        }
+        if (event.ctrlKey && event.shiftKey && event.code === 'KeyF') {
+            event.preventDefault();
+            dotnet.invokeMethodAsync('OpenSearch');
+            return false;
+        }
+        if (event.key === 'ScrollLock') {
+            dotnet.invokeMethodAsync('ToggleScrollLock');
+            return false;
+        }
+        return true;
+    });
+    handle.observer = new ResizeObserver(() => {
         try { fit.fit(); } catch { /* detached */ }
     });
-    observer.observe(element);
-    return { term, observer, dotnet };
+    handle.observer.observe(element);
+    terminals.add(handle);
+    return handle;
+}
+
+// Copy on select, as in a desktop terminal; the clipboard refuses pages that are not secure or not focused.
+function copySelection(term) {
+    const selection = term.getSelection();
+    if (selection && navigator.clipboard) {
+        navigator.clipboard.writeText(selection).catch(() => { /* not allowed here */ });
+    }
 }
 
 export function write(handle, bytes) {
+    if (handle.locked) {
+        handle.held.push(bytes);
+        return;
+    }
     handle.term.write(bytes, () => handle.dotnet.invokeMethodAsync('Acknowledge', bytes.length));
+}
+
+// Scroll lock: the view stays where the reader put it; output waits in the tab until it is released.
+export function setScrollLock(handle, locked) {
+    handle.locked = locked;
+    if (!locked) {
+        const held = handle.held;
+        handle.held = [];
+        held.forEach(bytes => write(handle, bytes));
+    }
+}
+
+// Typing refines the current match (incremental); Enter and the arrows move to the next or previous one.
+export function find(handle, text, backwards, incremental) {
+    if (!text) {
+        handle.search.clearDecorations();
+        handle.term.clearSelection();
+        return;
+    }
+    const options = { decorations: searchDecorations, incremental };
+    if (backwards) {
+        handle.search.findPrevious(text, options);
+    } else {
+        handle.search.findNext(text, options);
+    }
+}
+
+export function closeSearch(handle) {
+    handle.search.clearDecorations();
+    handle.term.focus();
+}
+
+// Sets the font size of every terminal on the page and keeps it for this browser; returns the size applied.
+export function setFontSize(size) {
+    const applied = Math.min(maxFontSize, Math.max(minFontSize, size));
+    localStorage.setItem(fontSizeKey, String(applied));
+    terminals.forEach(handle => {
+        handle.term.options.fontSize = applied;
+        try { handle.fit.fit(); } catch { /* detached */ }
+    });
+    return applied;
 }
 
 export function size(handle) {
@@ -40,6 +136,7 @@ export function focus(handle) {
 }
 
 export function dispose(handle) {
+    terminals.delete(handle);
     handle.observer.disconnect();
     handle.term.dispose();
 }
