@@ -37,6 +37,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<Deployment> Deployments => Set<Deployment>();
 
+    public DbSet<HealthCheckRun> HealthChecks => Set<HealthCheckRun>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

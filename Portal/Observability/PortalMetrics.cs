@@ -18,6 +18,7 @@ public sealed class PortalMetrics
     private readonly Counter<long> _powerOperations;
     private readonly Counter<long> _consoleBytes;
     private readonly Histogram<double> _queueWait;
+    private readonly Counter<long> _healthChecks;
 
     public PortalMetrics(IMeterFactory meters, IDbContextFactory<ApplicationDbContext> dbFactory)
     {
@@ -33,6 +34,7 @@ public sealed class PortalMetrics
         _ended = meter.CreateCounter<long>("portal.reservations.ended", "{reservation}", "Reservations ended, by how: released, expired or failed");
         _powerOperations = meter.CreateCounter<long>("portal.power.operations", "{operation}", "Power switches, by driver, action and outcome (ok or failed)");
         _consoleBytes = meter.CreateCounter<long>("portal.console.bytes", "By", "Bytes read from boards' consoles, by board");
+        _healthChecks = meter.CreateCounter<long>("portal.health_checks", "{check}", "Health checks run, by board and outcome (passed or failed)");
     }
 
     public void ReservationGranted(bool fromQueue) => _granted.Add(1, new KeyValuePair<string, object?>("via", fromQueue ? "queue" : "request"));
@@ -46,6 +48,11 @@ public sealed class PortalMetrics
         new KeyValuePair<string, object?>("driver", driver),
         new KeyValuePair<string, object?>("action", action.ToString().ToLowerInvariant()),
         new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ok"));
+
+    public void HealthCheck(string board, bool passed) => _healthChecks.Add(
+        1,
+        new KeyValuePair<string, object?>("board", board),
+        new KeyValuePair<string, object?>("outcome", passed ? "passed" : "failed"));
 
     public void ConsoleBytes(string board, int count) => _consoleBytes.Add(count, new KeyValuePair<string, object?>("board", board));
 }

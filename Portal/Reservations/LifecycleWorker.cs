@@ -7,7 +7,7 @@ namespace Portal.Reservations;
 /// time, while the jobs of one board run one after another (a teardown waits for a setup still running). A failing job
 /// is logged and never reaches the request that caused it.
 /// </summary>
-internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, ILogger<LifecycleWorker> logger) : BackgroundService
+internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, Health.HealthCheckRunner healthChecks, ILogger<LifecycleWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _boards = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Task> _running = new();
@@ -44,6 +44,7 @@ internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle l
         {
             PrepareJob p => p.Board,
             TearDownJob t => t.Board,
+            HealthCheckJob h => h.Board,
             _ => null,
         };
         var serial = board is null ? null : _boards.GetOrAdd(board, _ => new SemaphoreSlim(1, 1));
@@ -61,6 +62,7 @@ internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle l
                     PrepareJob p => lifecycle.PrepareAsync(p.ReservationId, stoppingToken),
                     TearDownJob t => lifecycle.TearDownAsync(t.ReservationId, stoppingToken),
                     ServeQueueJob s => queue.ServeAsync(s.BoardClassId, stoppingToken),
+                    HealthCheckJob h => healthChecks.RunAsync(h.ReservationId, stoppingToken),
                     _ => throw new InvalidOperationException($"Unknown lifecycle job {job}."),
                 });
             }
