@@ -10,7 +10,6 @@ namespace Portal.Components.Shared;
 public partial class HealthPanel
 {
     private BoardHealthView? _health;
-    private IReadOnlyList<HealthCheckView> _history = [];
     private string? _comment;
     private bool _busy;
 
@@ -38,7 +37,6 @@ public partial class HealthPanel
     private async Task LoadAsync()
     {
         _health = await Health.GetAsync(Board, Lifetime);
-        _history = _health is null ? [] : await Health.HistoryAsync(Board, Lifetime);
     }
 
     private static Color ColorOf(BoardHealth health) => health switch
