@@ -192,6 +192,29 @@ public sealed class HealthCheckTests : IAsyncLifetime
         Assert.Null(back!.OfflineReason);
     }
 
+    [SnmpdFact]
+    public async Task APowerSwitchThatStopsAnsweringMakesTheBoardOfflineWithItsSentence()
+    {
+        var snmpd = new SnmpdFixture();
+        await snmpd.InitializeAsync();
+        _portal.WithSetting("Lab:Boards:1:Power:Driver", "snmp").WithSetting("Lab:Boards:1:Power:Host", "127.0.0.1")
+            .WithSetting("Lab:Boards:1:Power:AgentPort", snmpd.AgentPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithSetting("Lab:Boards:1:Power:Port", "2").WithSetting("Lab:Boards:1:Power:Community", "private")
+            .WithSetting("Lab:Boards:1:Power:TimeoutMs", "300").WithSetting("Lab:Boards:1:Power:Retries", "0");
+        var api = await _portal.TokenClientAsync("watcher@lab.test");
+
+        var answering = await api.GetFromJsonAsync<JsonElement>("/api/v1/boards/pine-02");
+        await snmpd.DisposeAsync();
+        var silent = await api.GetFromJsonAsync<JsonElement>("/api/v1/boards/pine-02");
+        var offline = await EventuallyAsync(() => Catalog().GetBoardAsync("pine-02", CancellationToken.None), b => b!.Board.State == BoardState.Offline, "offline");
+
+        Assert.Equal("free", answering.GetProperty("state").GetString());
+        Assert.Equal("off", answering.GetProperty("power").GetString());
+        var sentence = silent.GetProperty("powerError").GetString();
+        Assert.StartsWith($"power switch 127.0.0.1:{snmpd.AgentPort} did not answer", sentence);
+        Assert.Equal(sentence, offline!.OfflineReason);
+    }
+
     // pine-01's own check: cycle, the login prompt, then a command typed into bash and its answer.
     private static IEnumerable<KeyValuePair<string, string>> Passing() =>
     [

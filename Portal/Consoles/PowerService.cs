@@ -170,6 +170,6 @@ public sealed class PowerService(
     private static bool IsDriverFailure(Exception ex) => ex is PowerDriverException || IsUnreachable(ex);
 
     // The switch (or QEMU's QMP socket) did not answer: the board is offline until it answers again. A refusal or a
-    // failed command (PowerDriverException) is an answer.
-    private static bool IsUnreachable(Exception ex) => ex is TimeoutException or IOException or System.Net.Sockets.SocketException;
+    // failed command (any other PowerDriverException) is an answer.
+    private static bool IsUnreachable(Exception ex) => ex is PowerSwitchUnreachableException or TimeoutException or IOException or System.Net.Sockets.SocketException;
 }
