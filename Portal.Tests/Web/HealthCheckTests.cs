@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Consoles;
 using Portal.Data;
 using Portal.Health;
@@ -115,6 +116,47 @@ public sealed class HealthCheckTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
         Assert.Null(afterClear.Error);
         Assert.Equal(2, (await health.HistoryAsync(Board, CancellationToken.None)).Count);
+    }
+
+    [SocatFact]
+    public async Task EveryIntervalACheckRunsUntilItFailedTooOftenInARowAndAnAdminsClearLetsItRunAgain()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _portal.WithServices(services => services.AddSingleton<TimeProvider>(clock));
+        Start(Failing().Append(new("Every", "00:10:00")));
+        var health = _portal.Services.GetRequiredService<BoardHealthService>();
+        // Ten minutes pass, and then time goes on (half a minute per look), as it does for a scheduler between its wake-ups.
+        async Task<IReadOnlyList<HealthCheckView>> ChecksAfterTenMinutesAsync(int expected)
+        {
+            clock.Advance(TimeSpan.FromMinutes(10));
+            return (await EventuallyAsync(
+                () =>
+                {
+                    clock.Advance(TimeSpan.FromSeconds(30));
+                    return health.HistoryAsync(Board, CancellationToken.None);
+                },
+                h => h.Count == expected && h.All(c => c.Outcome != HealthCheckOutcome.Running),
+                $"{expected} checks"))!;
+        }
+
+        var first = await ChecksAfterTenMinutesAsync(1);
+        var second = await ChecksAfterTenMinutesAsync(2);
+        for (var i = 0; i < 30; i++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(100);
+        }
+
+        var stopped = await health.GetAsync(Board, CancellationToken.None);
+        Assert.Null(await health.ClearAsync(await _portal.AdminAsync(), Board, CancellationToken.None));
+        var third = await ChecksAfterTenMinutesAsync(3);
+
+        Assert.Equal("every 00:10:00", first[0].Trigger);
+        Assert.Equal(HealthCheckOutcome.Failed, second[0].Outcome);
+        Assert.Equal(2, stopped!.FailedChecksInRow);
+        Assert.Null(stopped.CheckDue);
+        Assert.Equal(2, stopped.LastCheck!.Id - first[0].Id + 1);
+        Assert.Equal("every 00:10:00", third[0].Trigger);
     }
 
     [SocatFact]

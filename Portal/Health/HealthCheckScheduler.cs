@@ -65,7 +65,11 @@ public sealed class HealthCheckScheduler(
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var marked = new List<string>();
-        foreach (var board in await db.Boards.Where(b => b.RetiredAt == null && b.CheckDue == null).ToListAsync(cancellationToken))
+        // A board being checked is not due again: its interval counts from the end of this check.
+        var boards = await db.Boards
+            .Where(b => b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
+            .ToListAsync(cancellationToken);
+        foreach (var board in boards)
         {
             if (triggers.CheckOf(board.Name) is { Every: { } every } check && HealthCheckTriggers.RunsByItself(board, check) && (board.LastCheckAt ?? _startedAt) + every <= now)
             {
