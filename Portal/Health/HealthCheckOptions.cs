@@ -23,7 +23,7 @@ public sealed class HealthCheckOptions
     /// <summary>After this many failed checks in a row, no check runs by itself: the board stays bad until an admin clears it.</summary>
     public int MaxFailuresInRow { get; set; } = 3;
 
-    /// <summary>How long the whole check may hold the board: every step's timeout, and a minute to spare.</summary>
+    /// <summary>How long the check's reservation says it holds the board: every step's timeout, and a minute to spare (each step is bounded by its own).</summary>
     public TimeSpan Duration() => TimeSpan.FromMinutes(1) + Steps.Aggregate(TimeSpan.Zero, (sum, step) => sum + step.Timeout);
 }
 

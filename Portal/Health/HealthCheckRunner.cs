@@ -49,10 +49,16 @@ public sealed class HealthCheckRunner(
         }
 
         var board = run.Board.Name;
+        if (triggers.CheckOf(board) is not { } check)
+        {
+            // Resumed after a restart with the check gone from the config: the board goes back as it was.
+            logger.LogWarning("Health check {RunId} of {Board} dropped: the board has no health check in the config any more", run.Id, board);
+            await lifecycle.EndHealthCheckAsync(reservationId, db => db.HealthChecks.Where(r => r.Id == run.Id).ExecuteDeleteAsync(cancellationToken), cancellationToken);
+            return;
+        }
+
         logger.LogInformation("Health check {RunId} of {Board} ({Trigger}) started", run.Id, board, run.Trigger);
-        var (reason, log) = triggers.CheckOf(board) is { } check
-            ? await RunStepsAsync(board, reservationId, check, cancellationToken)
-            : ("The board has no health check in the config any more.", "");
+        var (reason, log) = await RunStepsAsync(board, reservationId, check, cancellationToken);
         var passed = reason is null;
         await lifecycle.EndHealthCheckAsync(reservationId, db => RecordAsync(db, run.Id, reason, log, cancellationToken), cancellationToken);
         metrics.HealthCheck(board, passed);

@@ -101,6 +101,13 @@ public sealed class HealthCheckScheduler(
             {
                 await lifecycle.TryTakeForHealthCheckAsync(id, check.Duration(), cancellationToken);
             }
+            else
+            {
+                // The check left the config while it was due: nothing will run, so nothing keeps the board from the pool.
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                await db.Boards.Where(b => b.Id == id).ExecuteUpdateAsync(s => s.SetProperty(b => b.CheckDue, (string?)null), cancellationToken);
+                events.Publish(new BoardChanged(name));
+            }
         }
     }
 }

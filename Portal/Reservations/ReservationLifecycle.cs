@@ -134,7 +134,7 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
-        return await EndOneAsync(reservation, adminEmail, "force-release", reason, cancellationToken);
+        return HealthCheckRefusal(reservation) ?? await EndOneAsync(reservation, adminEmail, "force-release", reason, cancellationToken);
     }
 
     /// <summary>Moves every lease that has run out to releasing (or ends it, without a teardown script), all in one transaction; returns how many.</summary>
@@ -545,15 +545,21 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
-        if (reservation.HealthCheck)
+        if (HealthCheckRefusal(reservation) is { } refused)
         {
-            return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} is a health check of {reservation.Board}; it ends when the check does.");
+            return refused;
         }
 
         return reservation.State.IsHeld()
             ? null
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended ({reservation.State.ToString().ToLowerInvariant()}).");
     }
+
+    // A health check's reservation is neither extended nor released by anyone: it ends with its check.
+    private static ReservationOutcome? HealthCheckRefusal(ReservationView reservation) =>
+        reservation.HealthCheck
+            ? ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} is a health check of {reservation.Board}; it ends when the check does.")
+            : null;
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 
