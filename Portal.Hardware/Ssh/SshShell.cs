@@ -50,15 +50,9 @@ public static class SshShell
         using (client)
         {
             using var ssh = client.CreateCommand(command);
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter(timeout);
             try
             {
-                await ssh.ExecuteAsync(bound.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ShellSessionException($"ssh to {target.Endpoint}: '{command}' did not finish within {timeout.TotalSeconds:0.#} s");
+                await WithinAsync(ssh.ExecuteAsync, timeout, $"ssh to {target.Endpoint}: '{command}' did not finish within {timeout.TotalSeconds:0.#} s", cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not ShellSessionException)
             {
@@ -85,17 +79,7 @@ public static class SshShell
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(connectTimeout);
-            try
-            {
-                await client.ConnectAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ShellSessionException($"ssh to {target.Endpoint}: no answer within {connectTimeout.TotalSeconds:0.#} s");
-            }
-
+            await WithinAsync(client.ConnectAsync, connectTimeout, $"ssh to {target.Endpoint}: no answer within {connectTimeout.TotalSeconds:0.#} s", cancellationToken);
             return (client, fingerprint!);
         }
         catch (Exception ex) when (ex is not ShellSessionException and not OperationCanceledException)
@@ -107,6 +91,21 @@ public static class SshShell
         {
             client.Dispose();
             throw;
+        }
+    }
+
+    // Runs the operation for at most the timeout; running out is the sentence, as a ShellSessionException.
+    private static async Task WithinAsync(Func<CancellationToken, Task> operation, TimeSpan timeout, string late, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        try
+        {
+            await operation(bound.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ShellSessionException(late);
         }
     }
 
