@@ -13,6 +13,7 @@ using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Web;
+using Portal.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -36,10 +37,12 @@ builder.Services.AddConsoles();
 builder.Services.AddSandboxes();
 builder.Services.AddArtifacts();
 builder.Services.AddDeploys();
+builder.Services.AddWebhooks();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalMetrics();
 builder.Services.AddPortalUi();
 builder.Services.AddWebSecurity();
+builder.AddPortalHttps();
 
 var app = builder.Build();
 
@@ -48,6 +51,7 @@ if (args is ["reset", ..])
     return await Portal.Maintenance.PortalReset.RunAsync(app.Services, args, Console.In, Console.Out);
 }
 
+app.UseHttpsOutsideLoopback();
 app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
@@ -55,6 +59,10 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
+// Explicitly here, not first as WebApplication would put them: plain HTTP is redirected and rate limits apply before
+// anyone's credentials are looked up.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UsePortalApiErrors("/not-found");
 app.UsePortalMetrics();
 app.UseAntiforgery();

@@ -19,7 +19,8 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Output => _output.ToString();
 
-    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <summary>Starts the portal on a free port of <paramref name="listenOn"/> (loopback unless told), and waits until it answers on loopback.</summary>
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string listenOn = "127.0.0.1")
     {
         var port = LoopbackPorts.FreeTcp();
         var start = new ProcessStartInfo("dotnet")
@@ -30,7 +31,7 @@ public sealed class PortalProcess : IAsyncDisposable
             WorkingDirectory = Path.Combine(Repository.Root, "Portal"),
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Portal.dll"));
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"--urls=http://{listenOn}:{port}");
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
@@ -87,8 +88,6 @@ public sealed class PortalProcess : IAsyncDisposable
 
         throw new InvalidOperationException($"The portal did not become healthy. Its output:\n{Output}");
     }
-
-
 }
 
 public static class Repository

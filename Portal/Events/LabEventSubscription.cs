@@ -69,4 +69,8 @@ public sealed record LabEventBatch(IReadOnlyList<LabEvent> Events, bool Overflow
     /// <summary>Whether the page must reload what <typeparamref name="TEvent"/> events change (also after an overflow).</summary>
     public bool Has<TEvent>(Func<TEvent, bool>? where = null) where TEvent : LabEvent =>
         Overflowed || Events.OfType<TEvent>().Any(e => where?.Invoke(e) ?? true);
+
+    /// <summary>This batch followed by <paramref name="later"/>.</summary>
+    public LabEventBatch And(LabEventBatch later) =>
+        later.Events.Count == 0 && !later.Overflowed ? this : new([.. Events, .. later.Events], Overflowed || later.Overflowed);
 }

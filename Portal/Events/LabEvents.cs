@@ -13,9 +13,14 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
 
     private readonly Lock _gate = new();
     private LabEventSubscription[] _pages = [];
+    private long _version;
+
+    /// <summary>How many events have been published: a read made at one version has seen every change published before it.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     public void Publish(LabEvent labEvent)
     {
+        Interlocked.Increment(ref _version);
         handlers.Enqueue(labEvent);
         foreach (var page in Volatile.Read(ref _pages))
         {

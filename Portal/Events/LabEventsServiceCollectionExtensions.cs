@@ -4,11 +4,12 @@ namespace Portal.Events;
 
 public static class LabEventsServiceCollectionExtensions
 {
-    /// <summary>The lab's event notifier and the background runner of its domain reactions.</summary>
+    /// <summary>The lab's event notifier, the background runner of its domain reactions and the pacing of page reloads.</summary>
     public static IServiceCollection AddLabEvents(this IServiceCollection services)
     {
         services.TryAddSingleton<LabEventHandlers>();
         services.TryAddSingleton<LabEvents>();
+        services.TryAddSingleton<PageReloads>();
         services.AddHostedService(sp => sp.GetRequiredService<LabEventHandlers>());
         return services;
     }

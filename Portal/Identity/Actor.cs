@@ -16,7 +16,24 @@ public sealed record Actor(string UserId, string Email, bool IsAdmin)
     public static async ValueTask<Actor?> BindAsync(HttpContext context, ParameterInfo parameter) =>
         context.User.FindFirstValue(ClaimTypes.NameIdentifier) is null ? null : await OfAsync(context);
 
-    /// <summary>The signed-in user of the request, as <see cref="ActorResolver"/> sees them.</summary>
-    public static Task<Actor> OfAsync(HttpContext context) =>
-        context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
+    /// <summary>
+    /// The signed-in user of the request, as <see cref="ActorResolver"/> sees them; once per request: an authentication
+    /// that already read the user's roles from the database in this request (a personal access token) leaves the actor
+    /// with <see cref="ReadDuringAuthentication"/>.
+    /// </summary>
+    public static async Task<Actor> OfAsync(HttpContext context)
+    {
+        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (context.Items.TryGetValue(typeof(Actor), out var known) && known is Actor actor && actor.UserId == userId)
+        {
+            return actor;
+        }
+
+        actor = await context.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(context.User, context.RequestAborted);
+        context.Items[typeof(Actor)] = actor;
+        return actor;
+    }
+
+    /// <summary>Keeps the actor an authentication handler read from the database for the rest of the request.</summary>
+    public static void ReadDuringAuthentication(HttpContext context, Actor actor) => context.Items[typeof(Actor)] = actor;
 }

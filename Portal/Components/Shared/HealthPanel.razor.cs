@@ -36,7 +36,8 @@ public partial class HealthPanel
 
     private async Task LoadAsync()
     {
-        _health = await Health.GetAsync(Board, Lifetime);
+        var board = Board;
+        _health = await SharedReadAsync($"health:{board}", cancellationToken => Health.GetAsync(board, cancellationToken));
     }
 
     private static Color ColorOf(BoardHealth health) => health switch

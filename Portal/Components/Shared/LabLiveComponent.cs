@@ -7,7 +7,8 @@ namespace Portal.Components.Shared;
 /// queue, and one reader loop, owned by the component and ended with it, hands them to <see cref="OnLabEventsAsync"/>
 /// in batches: whatever arrived while the component was reloading or rendering becomes one reload, and the publisher
 /// never waits for this circuit. A change after a quiet spell shows at once; in a burst the component reloads at most
-/// once per <see cref="ReloadInterval"/>, so a busy lab costs each open page a bounded amount of work.
+/// once per <see cref="ReloadInterval"/>, so a busy lab costs each open page a bounded amount of work. Reloads of all
+/// pages together are bounded too (<see cref="PageReloads"/>): a few at a time, sharing the reads they have in common.
 /// </summary>
 public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 {
@@ -17,9 +18,13 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private LabEventSubscription? _subscription;
     private Task? _reader;
+    private bool _reloading;
 
     [Inject]
     private LabEvents Events { get; set; } = default!;
+
+    [Inject]
+    private PageReloads Reloads { get; set; } = default!;
 
     [Inject]
     private ILogger<LabLiveComponent> Logger { get; set; } = default!;
@@ -43,21 +48,32 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     /// <summary>Reloads what the batch changed; the component re-renders afterwards.</summary>
     protected abstract Task OnLabEventsAsync(LabEventBatch batch);
 
+    /// <summary>
+    /// A read that other open pages make too after the same change (<paramref name="key"/> names it and all its inputs):
+    /// while the component reloads after lab events, shared with them through <see cref="PageReloads.ReadAsync{T}"/>;
+    /// otherwise (the first load, after the user's own action) read afresh.
+    /// </summary>
+    protected Task<T> SharedReadAsync<T>(string key, Func<CancellationToken, Task<T>> read) =>
+        _reloading ? Reloads.ReadAsync(key, read) : read(CancellationToken.None);
+
     private async Task ReadAsync(LabEventSubscription subscription, CancellationToken lifetime)
     {
         try
         {
-            while (await subscription.NextBatchAsync(lifetime) is { } batch)
+            while (await subscription.NextBatchAsync(lifetime) is { } first)
             {
-                await InvokeAsync(async () =>
+                await Reloads.RunAsync(() => InvokeAsync(async () =>
                 {
                     if (lifetime.IsCancellationRequested)
                     {
                         return;
                     }
 
+                    // Events that arrived while waiting for a slot join this reload instead of causing the next.
+                    var batch = first.And(subscription.TakeQueued());
                     try
                     {
+                        _reloading = true;
                         await OnLabEventsAsync(batch);
                         StateHasChanged();
                     }
@@ -66,7 +82,11 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         // The page keeps its last state and goes on listening; the next change reloads it.
                         Logger.LogError(ex, "{Component} failed to apply {Count} lab events", GetType().Name, batch.Events.Count);
                     }
-                });
+                    finally
+                    {
+                        _reloading = false;
+                    }
+                }), lifetime);
                 // Pacing redraws is wall-clock work, not lab time: a lab clock a test holds still must not freeze pages.
                 await Task.Delay(ReloadInterval, lifetime);
             }
