@@ -186,6 +186,28 @@ public sealed class HealthCheckTests : IAsyncLifetime
     }
 
     [SocatFact]
+    public async Task AFailedTeardownRunsTheCheckInsteadOfLeavingTheBoardInAttention()
+    {
+        var script = Path.Combine(_portal.DataDirectory, "setup.sh");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\n[ \"$1\" = release ] && { echo 'jail left behind'; exit 3; }\nexit 0\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _portal.WithSetting("Lab:SetupScript", script);
+        Start(Passing().Append(new("AfterFailedTeardown", "true")));
+        var lifecycle = _portal.Services.GetRequiredService<ReservationLifecycle>();
+        var health = _portal.Services.GetRequiredService<BoardHealthService>();
+        var user = await _portal.CreateUserAsync("teardown@lab.test", "Health-Pass-123");
+        var held = (await lifecycle.ReserveBoardAsync(user, Board, null, CancellationToken.None)).Reservation!;
+        await EventuallyAsync(() => _portal.Services.GetRequiredService<ReservationQueries>().GetAsync(held.Id, CancellationToken.None), r => r!.State == ReservationState.Active, "the setup");
+
+        await lifecycle.ReleaseAsync(user, held.Id, CancellationToken.None);
+        var done = await EventuallyAsync(() => health.GetAsync(Board, CancellationToken.None), h => h?.LastCheck is { Outcome: not HealthCheckOutcome.Running }, "the check");
+
+        Assert.Equal("after a failed teardown", done!.LastCheck!.Trigger);
+        Assert.Equal(BoardHealth.Good, done.Health);
+        Assert.Equal(BoardState.Free, (await Catalog().GetBoardAsync(Board, CancellationToken.None))!.Board.State);
+    }
+
+    [SocatFact]
     public async Task MaintenanceNeedsACommentKeepsTheBoardOutOfThePoolAndItsEndRunsTheCheck()
     {
         Start(Passing());
