@@ -208,6 +208,28 @@ public sealed class HealthCheckTests : IAsyncLifetime
     }
 
     [SocatFact]
+    public async Task TheHistoryKeepsTheLastFiftyChecksOfTheBoard()
+    {
+        Start(Failing());
+        var health = _portal.Services.GetRequiredService<BoardHealthService>();
+        await using (var db = await _portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        {
+            var boardId = await db.Boards.Where(b => b.Name == Board).Select(b => b.Id).SingleAsync();
+            db.HealthChecks.AddRange(Enumerable.Range(1, HealthCheckRunner.HistoryPerBoard).Select(i => new HealthCheckRun
+            {
+                BoardId = boardId, ReservationId = 100_000 + i, Trigger = $"old {i}", Outcome = HealthCheckOutcome.Passed, StartedAt = DateTime.UtcNow.AddDays(-1),
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Null(await health.RequestCheckAsync(await _portal.AdminAsync(), Board, CancellationToken.None));
+        var history = await EventuallyAsync(() => health.HistoryAsync(Board, CancellationToken.None), h => h[0].Trigger.StartsWith("on demand", StringComparison.Ordinal) && h[0].Outcome != HealthCheckOutcome.Running, "the new check");
+
+        Assert.Equal(HealthCheckRunner.HistoryPerBoard, history!.Count);
+        Assert.Equal("old 2", history[^1].Trigger);
+    }
+
+    [SocatFact]
     public async Task MaintenanceNeedsACommentKeepsTheBoardOutOfThePoolAndItsEndRunsTheCheck()
     {
         Start(Passing());
