@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["tunnel"] = (TunnelBenchmark.Usage, TunnelBenchmark.RunAsync),
     ["boot"] = (BootBenchmark.Usage, BootBenchmark.RunAsync),
     ["fanout"] = (FanoutBenchmark.Usage, FanoutBenchmark.RunAsync),
+    ["usage"] = (UsageBenchmark.Usage, UsageBenchmark.RunAsync),
     ["fanout-pages"] = (FanoutBenchmark.PagesUsage, FanoutBenchmark.RunPagesAsync),
 };
 

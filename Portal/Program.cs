@@ -13,6 +13,7 @@ using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Web;
+using Portal.Usage;
 using Portal.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -38,6 +39,7 @@ builder.Services.AddSandboxes();
 builder.Services.AddArtifacts();
 builder.Services.AddDeploys();
 builder.Services.AddWebhooks();
+builder.Services.AddUsage();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalMetrics();
 builder.Services.AddPortalUi();
@@ -77,6 +79,7 @@ app.MapSandboxLogs();
 app.MapArtifactsApi();
 app.MapArtifactDownloads();
 app.MapDeploysApi();
+app.MapUsageCsv();
 // The Content-Security-Policy of UseWebSecurity says frame-ancestors already (none), instead of Blazor's own.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAdditionalIdentityEndpoints();

@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Portal.Data;
+using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
 using Portal.Tests.Hardware;
@@ -43,6 +46,7 @@ public sealed class SandboxTests : IAsyncLifetime
         var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
         await AssignTestImageAsync(portal, admin);
         var statuses = RecordStatuses(portal);
+        using var launchTimes = new MetricCollector<double>(portal.Services.GetRequiredService<IMeterFactory>(), PortalMetrics.MeterName, "portal.sandbox.launch");
         var reservation = await ReserveAsync(portal, alice, "pine-01");
         var sandboxes = portal.Services.GetRequiredService<SandboxService>();
 
@@ -52,6 +56,10 @@ public sealed class SandboxTests : IAsyncLifetime
         var sandbox = launched.Sandbox!;
         Assert.Equal(SandboxStatus.Ready, sandbox.Status);
         Assert.Equal(["Init", "Ready"], statuses());
+        await launchTimes.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+        var launchTime = Assert.Single(launchTimes.GetMeasurementSnapshot());
+        Assert.Equal("ready", launchTime.Tags["outcome"]);
+        Assert.InRange(launchTime.Value, 0.001, 120);
         Assert.Matches(@"^/dev/pts/\d+ \(a pseudo-terminal\) bind-mounted at /dev/ttyBOARD$", sandbox.Passthrough);
         var labels = await DockerEngine.CliAsync("inspect", "-f",
             "{{index .Config.Labels \"portal.reservation\"}} {{index .Config.Labels \"portal.board\"}} {{index .Config.Labels \"portal.user\"}}", sandbox.ContainerName);

@@ -16,6 +16,7 @@ public static class ObservabilityServiceCollectionExtensions
             .AddCheck<ContainerEngineHealthCheck>("container-engine", tags: [HealthEndpoints.Ready])
             .AddCheck<LabDriversHealthCheck>("lab-drivers", tags: [HealthEndpoints.Ready]);
         services.AddLabEventHandler<ReservationChanged, ReservationMetrics>();
+        services.AddLabEventHandler<SandboxChanged, SandboxMetrics>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()

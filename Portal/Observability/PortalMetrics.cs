@@ -18,6 +18,7 @@ public sealed class PortalMetrics
     private readonly Counter<long> _powerOperations;
     private readonly Counter<long> _consoleBytes;
     private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _sandboxLaunch;
     private readonly Counter<long> _healthChecks;
 
     public PortalMetrics(IMeterFactory meters, IDbContextFactory<ApplicationDbContext> dbFactory)
@@ -33,6 +34,7 @@ public sealed class PortalMetrics
         _granted = meter.CreateCounter<long>("portal.reservations.granted", "{reservation}", "Reservations granted, by whether a waiting request got them (via=queue) or a direct one (via=request)");
         _ended = meter.CreateCounter<long>("portal.reservations.ended", "{reservation}", "Reservations ended, by how: released, expired or failed");
         _powerOperations = meter.CreateCounter<long>("portal.power.operations", "{operation}", "Power switches, by driver, action and outcome (ok or failed)");
+        _sandboxLaunch = meter.CreateHistogram<double>("portal.sandbox.launch", "s", "How long sandbox launches took, by outcome: ready or failed");
         _consoleBytes = meter.CreateCounter<long>("portal.console.bytes", "By", "Bytes read from boards' consoles, by board");
         _healthChecks = meter.CreateCounter<long>("portal.health_checks", "{check}", "Health checks run, by board and outcome (passed or failed)");
     }
@@ -48,6 +50,9 @@ public sealed class PortalMetrics
         new KeyValuePair<string, object?>("driver", driver),
         new KeyValuePair<string, object?>("action", action.ToString().ToLowerInvariant()),
         new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ok"));
+
+    public void SandboxLaunched(TimeSpan took, bool failed) =>
+        _sandboxLaunch.Record(took.TotalSeconds, new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ready"));
 
     public void HealthCheck(string board, bool passed) => _healthChecks.Add(
         1,

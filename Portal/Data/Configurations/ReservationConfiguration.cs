@@ -19,5 +19,9 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
         builder.HasIndex(r => r.ActiveBoardId).IsUnique();
         builder.HasIndex(r => new { r.State, r.ExpiresAt });
         builder.HasIndex(r => r.UserId);
+
+        // The Usage page reads a period of history by grant time, and the last grant per board.
+        builder.HasIndex(r => r.GrantedAt);
+        builder.HasIndex(r => new { r.BoardId, r.GrantedAt });
     }
 }

@@ -759,9 +759,11 @@ namespace Portal.Data.Migrations
                     b.HasIndex("ActiveBoardId")
                         .IsUnique();
 
-                    b.HasIndex("BoardId");
+                    b.HasIndex("GrantedAt");
 
                     b.HasIndex("UserId");
+
+                    b.HasIndex("BoardId", "GrantedAt");
 
                     b.HasIndex("State", "ExpiresAt");
 

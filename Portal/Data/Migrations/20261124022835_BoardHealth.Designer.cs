@@ -11,7 +11,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261124020813_BoardHealth")]
+    [Migration("20261124022835_BoardHealth")]
     partial class BoardHealth
     {
         /// <inheritdoc />
@@ -762,9 +762,11 @@ namespace Portal.Data.Migrations
                     b.HasIndex("ActiveBoardId")
                         .IsUnique();
 
-                    b.HasIndex("BoardId");
+                    b.HasIndex("GrantedAt");
 
                     b.HasIndex("UserId");
+
+                    b.HasIndex("BoardId", "GrantedAt");
 
                     b.HasIndex("State", "ExpiresAt");
 
