@@ -20,4 +20,7 @@ public interface IPowerDriver
 }
 
 /// <summary>A power action failed; the message is one sentence fit to show on the page.</summary>
-public sealed class PowerDriverException(string message, Exception? inner = null) : Exception(message, inner);
+public class PowerDriverException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The power switch did not answer at all (as opposed to refusing): the board is offline until it answers again.</summary>
+public sealed class PowerSwitchUnreachableException(string message, Exception? inner = null) : PowerDriverException(message, inner);

@@ -42,7 +42,7 @@ internal sealed class SnmpClient(string host, int port, string community, TimeSp
             logger.LogDebug("No answer from {Endpoint} to request {RequestId} (attempt {Attempt} of {Attempts})", Endpoint, requestId, attempt, retries + 1);
         }
 
-        throw new PowerDriverException(
+        throw new PowerSwitchUnreachableException(
             $"power switch {Endpoint} did not answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
     }
 
@@ -55,7 +55,7 @@ internal sealed class SnmpClient(string host, int port, string community, TimeSp
         }
         catch (SocketException e)
         {
-            throw new PowerDriverException($"power switch {Endpoint}: the host name does not resolve ({e.SocketErrorCode})", e);
+            throw new PowerSwitchUnreachableException($"power switch {Endpoint}: the host name does not resolve ({e.SocketErrorCode})", e);
         }
     }
 

@@ -5,7 +5,7 @@ using Renci.SshNet.Common;
 namespace Portal.Hardware.Ssh;
 
 /// <summary>
-/// Opens an interactive SSH shell on a pty (SSH.NET). The host key is offered to <c>checkHostKey</c> before
+/// Opens an interactive SSH shell on a pty, or runs one command (SSH.NET). The host key is offered to <c>checkHostKey</c> before
 /// anything is sent: it returns null to trust the key, or the sentence saying why not, which becomes the error.
 /// Every failure is a <see cref="ShellSessionException"/> with one sentence naming the host, port or file.
 /// </summary>
@@ -21,6 +21,51 @@ public static class SshShell
         TimeSpan connectTimeout,
         CancellationToken cancellationToken)
     {
+        var (client, fingerprint) = await ConnectAsync(target, checkHostKey, connectTimeout, cancellationToken);
+        try
+        {
+            var stream = client.CreateShellStream(TerminalType, (uint)columns, (uint)rows, 0, 0, 64 * 1024);
+            return new SshShellSession(client, stream, fingerprint);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            client.Dispose();
+            throw Explain(ex, target, null);
+        }
+    }
+
+    /// <summary>
+    /// Runs one command (an exec channel, no pty, as <c>ssh host command</c>) and returns its exit code and its output
+    /// (stdout, then stderr); a command still running after <paramref name="timeout"/> is a <see cref="ShellSessionException"/>.
+    /// </summary>
+    public static async Task<(int? ExitCode, string Output, string HostKeyFingerprint)> RunAsync(
+        SshTarget target,
+        Func<string, string?> checkHostKey,
+        string command,
+        TimeSpan connectTimeout,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var (client, fingerprint) = await ConnectAsync(target, checkHostKey, connectTimeout, cancellationToken);
+        using (client)
+        {
+            using var ssh = client.CreateCommand(command);
+            try
+            {
+                await WithinAsync(ssh.ExecuteAsync, timeout, $"ssh to {target.Endpoint}: '{command}' did not finish within {timeout.TotalSeconds:0.#} s", cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not ShellSessionException)
+            {
+                throw Explain(ex, target, null);
+            }
+
+            return (ssh.ExitStatus, ssh.Result + ssh.Error, fingerprint);
+        }
+    }
+
+    private static async Task<(SshClient Client, string Fingerprint)> ConnectAsync(
+        SshTarget target, Func<string, string?> checkHostKey, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
         var connection = new ConnectionInfo(target.Host, target.Port, target.User, Authentication(target)) { Timeout = connectTimeout };
         var client = new SshClient(connection);
         string? fingerprint = null;
@@ -34,19 +79,8 @@ public static class SshShell
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(connectTimeout);
-            try
-            {
-                await client.ConnectAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ShellSessionException($"ssh to {target.Endpoint}: no answer within {connectTimeout.TotalSeconds:0.#} s");
-            }
-
-            var stream = client.CreateShellStream(TerminalType, (uint)columns, (uint)rows, 0, 0, 64 * 1024);
-            return new SshShellSession(client, stream, fingerprint!);
+            await WithinAsync(client.ConnectAsync, connectTimeout, $"ssh to {target.Endpoint}: no answer within {connectTimeout.TotalSeconds:0.#} s", cancellationToken);
+            return (client, fingerprint!);
         }
         catch (Exception ex) when (ex is not ShellSessionException and not OperationCanceledException)
         {
@@ -57,6 +91,21 @@ public static class SshShell
         {
             client.Dispose();
             throw;
+        }
+    }
+
+    // Runs the operation for at most the timeout; running out is the sentence, as a ShellSessionException.
+    private static async Task WithinAsync(Func<CancellationToken, Task> operation, TimeSpan timeout, string late, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(timeout);
+        try
+        {
+            await operation(bound.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ShellSessionException(late);
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class SnmpPowerDriverTests(SnmpdFixture snmpd) : IClassFixture<Snm
         // snmpd drops v2c requests with an unknown community without a word.
         var power = Driver(new() { ["Port"] = "1", ["Community"] = "guessed-wrong", ["TimeoutMs"] = "300", ["Retries"] = "0" });
 
-        var error = await Assert.ThrowsAsync<PowerDriverException>(() => power.PowerOnAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<PowerSwitchUnreachableException>(() => power.PowerOnAsync(CancellationToken.None));
 
         Assert.Equal($"power switch 127.0.0.1:{snmpd.AgentPort} did not answer within 0.3 s", error.Message);
     }
@@ -108,7 +108,7 @@ public sealed class SnmpPowerDriverTests(SnmpdFixture snmpd) : IClassFixture<Snm
         var port = LoopbackPorts.FreeUdp();
         var power = Driver(new() { ["Port"] = "1", ["AgentPort"] = $"{port}", ["TimeoutMs"] = "500", ["Retries"] = "1" });
 
-        var error = await Assert.ThrowsAsync<PowerDriverException>(() => power.GetStateAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<PowerSwitchUnreachableException>(() => power.GetStateAsync(CancellationToken.None));
 
         Assert.Equal($"power switch 127.0.0.1:{port} did not answer within 0.5 s", error.Message);
     }

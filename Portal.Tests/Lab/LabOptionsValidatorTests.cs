@@ -78,6 +78,33 @@ public sealed class LabOptionsValidatorTests : IDisposable
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Ssh": { "Host": "10.0.0.9", "User": "root", "Password": "x", "HostKeyFingerprint": "MD5:16:27:ac" } } ] } }""",
         "lab.json: Lab:Boards:0:Ssh:HostKeyFingerprint: 'MD5:16:27:ac' is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps: at least one step required")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Power": "reboot" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0:Power: 'reboot' is not a power action (on, off, cycle)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Expect": "login:(" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0:Expect: not a regular expression: Invalid pattern 'login:(' at offset 7. Not enough )'s.")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Send": "reboot", "Ssh": "uname" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0: exactly one of Power, Send, Ssh or Expect (Expect may go with Ssh)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Every": "00:00:10", "Steps": [ { "Expect": "login:" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Every: 00:00:10 is shorter than the shortest interval, 00:01:00")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "MaxFailuresInRow": 0, "Steps": [ { "Expect": "login:" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:MaxFailuresInRow: 0 is not a number of failures (1 or more)")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Power": "cycle" } ] } } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "simulated" } } ] } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0: board b1 has no power control for this step")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "simulated" }, "HealthCheck": { "Steps": [ { "Expect": "login:", "Timeout": "02:00:00" } ] } } ] } }""",
+        "lab.json: Lab:Boards:0:HealthCheck:Steps:0:Timeout: 02:00:00 is not between 00:00:00 and 01:00:00")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "HealthCheck": { "Steps": [ { "Ssh": "uname -r" } ] } } ] } }""",
+        "lab.json: Lab:Boards:0:HealthCheck:Steps:0: board b1 has no Ssh for this step")]
     public void BadLabConfigIsReportedWithFileKeyAndReason(string json, string expected)
     {
         var failures = Validate(json);

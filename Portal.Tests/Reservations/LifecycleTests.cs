@@ -157,7 +157,7 @@ public sealed class LifecycleTests : IDisposable
         var failed = (await _lab.Queries.GetAsync(outcome.Reservation!.Id, _ct))!;
         Assert.Equal(ReservationState.Failed, failed.State);
         Assert.Contains("no IP left in 10.0.0.0/29", failed.SetupOutput);
-        Assert.Equal("Board rpi-1 is attention; an admin must clear it first.", next.Error!.Detail);
+        Assert.Equal("Board rpi-1 needs attention; an admin must clear it first.", next.Error!.Detail);
         Assert.Equal(BoardState.Attention, await BoardStateAsync());
         Assert.Contains(await new Portal.Audit.AuditLog(_lab.Database, _lab.Clock).ListAsync("rpi-1", 10, _ct), a => a is { Action: "setup-failed", Details: "exit code 4" });
     }

@@ -58,6 +58,7 @@ public sealed class TestReservations : IDisposable
             Queries,
             Jobs,
             events,
+            new Health.HealthCheckTriggers(new StaticOptionsMonitor<LabOptions>(Lab)),
             Clock,
             NullLogger<ReservationLifecycle>.Instance);
         Queue = new ReservationQueue(Database, options, access, Lifecycle, Queries, audit, events, Clock);

@@ -227,6 +227,9 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
         var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/api/v1/reservations", paths);
         Assert.Contains("/api/v1/reservations/{id}/extend", paths);
+        Assert.Contains("/api/v1/boards/{name}/health", paths);
+        Assert.Contains("/api/v1/admin/boards/{name}/health-check", paths);
+        Assert.Contains("/api/v1/admin/boards/{name}/maintenance", paths);
         Assert.Equal("bearer", document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
     }
 }

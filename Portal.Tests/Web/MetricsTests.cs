@@ -55,6 +55,22 @@ public sealed class MetricsTests
         Assert.Contains("http_server_request_duration_seconds_bucket{", text);
     }
 
+    [Fact]
+    public async Task HealthCheckResultsAreCountedByBoardAndOutcome()
+    {
+        // The demo's simulated pine-01 boots when cycled, but never prints what this check waits for.
+        await using var portal = new PortalFactory()
+            .WithSetting("Lab:Boards:0:HealthCheck:Steps:0:Power", "cycle")
+            .WithSetting("Lab:Boards:0:HealthCheck:Steps:1:Expect", "kernel: all good")
+            .WithSetting("Lab:Boards:0:HealthCheck:Steps:1:Timeout", "00:00:01");
+        var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/v1/admin/boards/pine-01/health-check", null)).StatusCode);
+        var text = await ScrapeUntilAsync(admin, "portal_health_checks_total{");
+
+        Assert.Equal(1, Sample(text, "portal_health_checks_total{otel_scope_name=\"Portal\",board=\"pine-01\",outcome=\"failed\"}"));
+    }
+
     [PrometheusFact]
     public async Task ARealPrometheusScrapesThePortalFromLoopback()
     {

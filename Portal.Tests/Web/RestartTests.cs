@@ -105,6 +105,54 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(2, calls.Count(c => c == "release pine-02 frank@lab.test"));
     }
 
+    [Fact]
+    public async Task AHealthCheckTheKillInterruptedRunsAgainAtTheNextStart()
+    {
+        var restarted = Path.Combine(_directory, "restarted");
+        var cycles = Path.Combine(_directory, "cycles");
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+            ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
+            ["Consoles:LogDirectory"] = Path.Combine(_directory, "console-logs"),
+            ["Lab:Boards:0:Power:Driver"] = "command",
+            ["Lab:Boards:0:Power:On"] = "true",
+            ["Lab:Boards:0:Power:Off"] = "true",
+            // The check's power cycle hangs until the portal has been restarted: the kill finds the check running.
+            ["Lab:Boards:0:Power:Cycle"] = $"echo cycle >> {cycles}; while [ ! -e {restarted} ]; do sleep 0.1; done",
+            ["Lab:Boards:0:HealthCheck:Steps:0:Power"] = "cycle",
+        };
+        string secret;
+        await using (var setup = new PortalFactory().WithSetting("ConnectionStrings:Portal", settings["ConnectionStrings:Portal"]))
+        {
+            secret = await setup.CreateTokenAsync(PortalFactory.AdminEmail);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var first = await PortalProcess.StartAsync(settings))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secret).PostAsync("api/v1/admin/boards/pine-01/health-check", null)).StatusCode);
+            await PollAsync(() => Task.FromResult(File.Exists(cycles)), cycled => cycled);
+            Assert.Equal("checking", await BoardStateAsync(first, secret));
+            await first.KillAsync();
+        }
+
+        await File.WriteAllTextAsync(restarted, "");
+        await using var second = await PortalProcess.StartAsync(settings);
+        var health = await PollAsync(
+            async () => await Client(second, secret).GetFromJsonAsync<ApiBoardHealth>("api/v1/boards/pine-01/health"),
+            h => h!.Health == "good");
+
+        var check = Assert.Single(health!.Checks);
+        Assert.Equal("passed", check.Outcome);
+        Assert.Equal($"on demand by {PortalFactory.AdminEmail}", check.Trigger);
+        Assert.Equal(2, File.ReadAllLines(cycles).Length);
+        Assert.Equal("free", await BoardStateAsync(second, secret));
+    }
+
+    private static async Task<string?> BoardStateAsync(PortalProcess portal, string secret) =>
+        (await Client(portal, secret).GetFromJsonAsync<ApiBoardDetail>("api/v1/boards/pine-01"))!.State;
+
     private static async Task<string> StateAsync(PortalProcess portal, string secret, int reservationId) =>
         (await Client(portal, secret).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{reservationId}"))!.State;
 

@@ -31,7 +31,7 @@ public static class AdminApi
         var admin = api.MapGroup("/admin").WithTags("Admin").AddEndpointFilter(async (context, next) =>
             context.HttpContext.User.IsInRole(Roles.Admin)
                 ? await next(context)
-                : TypedResults.Problem(detail: "Only admins may manage users, groups and access rules.", statusCode: StatusCodes.Status403Forbidden));
+                : TypedResults.Problem(detail: "Only admins may manage users, groups, access rules and boards' health.", statusCode: StatusCodes.Status403Forbidden));
 
         admin.MapGet("/users", async (UserAdminService users, CancellationToken ct) => await users.ListAsync(ct))
             .WithSummary("All users with their groups");
@@ -118,6 +118,7 @@ public static class AdminApi
             return await rules.DeleteAsync(actor, id, ct) is { Error: { } error } ? Invalid(error) : TypedResults.NoContent();
         }).WithSummary("Delete an access rule (audited, in effect at once)");
 
+        admin.MapHealthAdminApi();
         return api;
     }
 

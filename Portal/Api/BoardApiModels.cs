@@ -5,7 +5,8 @@ namespace Portal.Api;
 /// <summary>
 /// A board as the API shows it: its state and holder, its power state (<c>on</c>, <c>off</c>, <c>unknown</c>, or null
 /// without power control, with <see cref="PowerError"/> when the switch did not answer), its console's kind (null
-/// without one) and the ports its tunnels reach.
+/// without one), the ports its tunnels reach, and its health (<c>good</c>, <c>bad</c>, <c>maintenance</c>,
+/// <c>unknown</c>) with <see cref="HealthNote"/> saying why it is bad or in maintenance.
 /// </summary>
 public sealed record ApiBoardDetail(
     string Name,
@@ -18,11 +19,13 @@ public sealed record ApiBoardDetail(
     string? Power,
     string? PowerError,
     string? Console,
-    IReadOnlyList<int> Tunnels)
+    IReadOnlyList<int> Tunnels,
+    string Health,
+    string? HealthNote)
 {
     public static ApiBoardDetail From(BoardSummary board, string? power, string? powerError, string? console, IReadOnlyList<int> tunnels) =>
         new(board.Name, board.ClassName, board.State.ToString().ToLowerInvariant(), board.Tags, board.Holder?.Email, board.Holder?.ExpiresAt,
-            board.Holder?.ReservationId, power, powerError, console, tunnels);
+            board.Holder?.ReservationId, power, powerError, console, tunnels, board.Health.ToString().ToLowerInvariant(), board.HealthNote);
 }
 
 /// <summary>POST /boards/{name}/power: <c>on</c>, <c>off</c> or <c>cycle</c>.</summary>

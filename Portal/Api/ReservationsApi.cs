@@ -20,6 +20,7 @@ public static class ReservationsApi
             .WithSummary("Board classes with their boards and state");
 
         api.MapBoardsApi();
+        api.MapHealthApi();
         api.MapSandboxesApi();
         api.MapAccountApi();
         api.MapAdminApi();

@@ -11,7 +11,8 @@ public sealed class ConsoleBroker(
     IOptions<ConsoleOptions> options,
     TimeProvider clock,
     ILoggerFactory loggerFactory,
-    Observability.PortalMetrics metrics)
+    Observability.PortalMetrics metrics,
+    Health.BoardReachability? reachability = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
@@ -38,7 +39,7 @@ public sealed class ConsoleBroker(
                     return null;
                 }
 
-                session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget, metrics);
+                session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget, metrics, reachability);
                 if (_lentOut.TryGetValue(board, out var loan))
                 {
                     // A new session has no device open yet: it starts lent, nothing to wait for.

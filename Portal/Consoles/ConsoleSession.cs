@@ -26,9 +26,13 @@ internal sealed class ConsoleSession
     private TaskCompletionSource? _returned;
     private TaskCompletionSource? _deviceClosed;
     private ITimer? _idleTimer;
+    private readonly Health.BoardReachability? _reachability;
 
-    public ConsoleSession(string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed, Observability.PortalMetrics metrics)
+    public ConsoleSession(
+        string board, IConsole console, ConsoleOptions options, TimeProvider clock, ILogger logger, Action<ConsoleSession> closed,
+        Observability.PortalMetrics metrics, Health.BoardReachability? reachability = null)
     {
+        _reachability = reachability;
         Board = board;
         _console = console;
         _options = options;
@@ -197,6 +201,7 @@ internal sealed class ConsoleSession
 
                 await using var stream = await _console.OpenAsync(connection);
                 Volatile.Read(ref _stream).TrySetResult(stream);
+                _reachability?.Report(Board, Health.BoardReachability.Console, null);
                 if (lostBecause is not null)
                 {
                     _logger.LogInformation("Console of {Board} ({Console}) is back", Board, _console.Describe);
@@ -235,6 +240,7 @@ internal sealed class ConsoleSession
                     _logger.LogWarning("Console of {Board} lost: {Console}: {Reason}; retrying", Board, _console.Describe, reason);
                     Broadcast($"\r\n[console lost: {reason}; retrying]\r\n");
                     lostBecause = reason;
+                    _reachability?.Report(Board, Health.BoardReachability.Console, $"console lost: {reason}");
                 }
 
                 try

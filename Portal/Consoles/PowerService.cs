@@ -4,6 +4,7 @@ using Portal.Access;
 using Portal.Audit;
 using Portal.Data;
 using Portal.Hardware;
+using Portal.Health;
 using Portal.Lab;
 using Portal.Reservations;
 
@@ -28,6 +29,7 @@ public sealed class PowerService(
     AuditLog audit,
     LabEvents events,
     Observability.PortalMetrics metrics,
+    BoardReachability reachability,
     ILogger<PowerService> logger)
 {
     private readonly ConcurrentDictionary<string, IPowerDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
@@ -49,11 +51,17 @@ public sealed class PowerService(
         try
         {
             var state = await driver.GetStateAsync(cancellationToken);
+            reachability.Report(board, BoardReachability.Power, null);
             return new(state, state == PowerState.Off && driver is IPowerLossReporter reporter ? reporter.LastLoss : null);
         }
         catch (Exception ex) when (IsDriverFailure(ex))
         {
             logger.LogWarning("Reading the power state of {Board} failed: {Reason}", board, ex.Message);
+            if (IsUnreachable(ex))
+            {
+                reachability.Report(board, BoardReachability.Power, ex.Message);
+            }
+
             return new(PowerState.Unknown, ex.Message);
         }
     }
@@ -71,6 +79,17 @@ public sealed class PowerService(
             return new(PowerState.Unknown, refusal);
         }
 
+        return await SwitchAsync(driver, actor.Email, board, action, holder?.ReservationId, cancellationToken);
+    }
+
+    /// <summary>A health check switches the power of the board it holds: no user, so no rights to check; audited as the check's.</summary>
+    public async Task<PowerResult> SwitchForHealthCheckAsync(string board, PowerAction action, int reservationId, CancellationToken cancellationToken) =>
+        Driver(board) is { } driver
+            ? await SwitchAsync(driver, "health-check", board, action, reservationId, cancellationToken)
+            : new(PowerState.Unknown, $"Board {board} has no power control.");
+
+    private async Task<PowerResult> SwitchAsync(IPowerDriver driver, string by, string board, PowerAction action, int? reservationId, CancellationToken cancellationToken)
+    {
         if (Unavailable(board) is { } reason)
         {
             return new(PowerState.Unknown, reason);
@@ -87,14 +106,20 @@ public sealed class PowerService(
         }
         catch (Exception ex) when (IsDriverFailure(ex))
         {
-            logger.LogWarning("Power {Action} of {Board} by {User} failed: {Reason}", action, board, actor.Email, ex.Message);
+            logger.LogWarning("Power {Action} of {Board} by {User} failed: {Reason}", action, board, by, ex.Message);
             metrics.PowerOperation(DriverName(board), action, failed: true);
+            if (IsUnreachable(ex))
+            {
+                reachability.Report(board, BoardReachability.Power, ex.Message);
+            }
+
             return new(PowerState.Unknown, ex.Message);
         }
 
-        logger.LogInformation("Power {Action} of {Board} by {User}", action, board, actor.Email);
+        logger.LogInformation("Power {Action} of {Board} by {User}", action, board, by);
         metrics.PowerOperation(DriverName(board), action, failed: false);
-        await audit.WriteAsync(actor.Email, $"power-{action.ToString().ToLowerInvariant()}", board, holder?.ReservationId, null, cancellationToken);
+        reachability.Report(board, BoardReachability.Power, null);
+        await audit.WriteAsync(by, $"power-{action.ToString().ToLowerInvariant()}", board, reservationId, null, cancellationToken);
         var state = await GetStateAsync(board, cancellationToken);
         events.Publish(new PowerChanged(board, state.State));
         return state;
@@ -142,5 +167,9 @@ public sealed class PowerService(
     }
 
     // Driver failures are expected (a switch that does not answer); they become a message, never a dead circuit.
-    private static bool IsDriverFailure(Exception ex) => ex is PowerDriverException or TimeoutException or IOException or System.Net.Sockets.SocketException;
+    private static bool IsDriverFailure(Exception ex) => ex is PowerDriverException || IsUnreachable(ex);
+
+    // The switch (or QEMU's QMP socket) did not answer: the board is offline until it answers again. A refusal or a
+    // failed command (any other PowerDriverException) is an answer.
+    private static bool IsUnreachable(Exception ex) => ex is PowerSwitchUnreachableException or TimeoutException or IOException or System.Net.Sockets.SocketException;
 }

@@ -13,6 +13,9 @@ namespace Portal.Consoles;
 /// <summary>An SSH shell just opened, and what the terminal should say first (a host key recorded on first use).</summary>
 public sealed record SshOpened(SshShellSession Session, string? Notice);
 
+/// <summary>A command run over SSH: its exit code and output, or <see cref="Error"/>, one sentence, when it could not run.</summary>
+public sealed record SshCommandResult(int? ExitCode, string Output, string? Error);
+
 /// <summary>What the portal trusts of a board's host key, for its board page.</summary>
 public sealed record SshHostKeyView(string? Pinned, string? Recorded, DateTime? RecordedAt, string? RecordedBy, string? Offered, DateTime? OfferedAt);
 
@@ -68,6 +71,55 @@ public sealed class SshTerminalService(
             throw new ShellSessionException($"ssh: {refusal}");
         }
 
+        var (session, notice) = await ConnectAsync(
+            actor.Email,
+            board,
+            ssh,
+            async (target, checkHostKey) =>
+            {
+                var session = await SshShell.OpenAsync(target, checkHostKey, columns, rows, options.CurrentValue.SshConnectTimeout, cancellationToken);
+                return (session, session.HostKeyFingerprint);
+            },
+            cancellationToken);
+        return new SshOpened(session, notice);
+    }
+
+    /// <summary>
+    /// A health check runs a command on the board it holds (no user, so no rights to check), trusting host keys as
+    /// the terminals do; every failure is in the result's one sentence.
+    /// </summary>
+    public async Task<SshCommandResult> RunForHealthCheckAsync(string board, string command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (lab.CurrentValue.FindBoard(board)?.Ssh is not { } ssh)
+        {
+            return new(null, "", $"ssh: board {board} has no SSH settings");
+        }
+
+        try
+        {
+            var (result, _) = await ConnectAsync(
+                "health-check",
+                board,
+                ssh,
+                async (target, checkHostKey) =>
+                {
+                    var ran = await SshShell.RunAsync(target, checkHostKey, command, options.CurrentValue.SshConnectTimeout, timeout, cancellationToken);
+                    return (ran, ran.HostKeyFingerprint);
+                },
+                cancellationToken);
+            return new(result.ExitCode, result.Output, null);
+        }
+        catch (ShellSessionException ex)
+        {
+            return new(null, "", ex.Message);
+        }
+    }
+
+    // Connects by the board's config, trusting the host key pinned or recorded (or recording it on first use), and
+    // says what the terminal should print first; a refused key is kept as offered for an admin to accept.
+    private async Task<(T Result, string? Notice)> ConnectAsync<T>(
+        string by, string board, SshOptions ssh, Func<SshTarget, Func<string, string?>, Task<(T Result, string Fingerprint)>> connect, CancellationToken cancellationToken)
+    {
         // A relative key file is taken from the app's folder, as the database and console logs are.
         var keyFile = string.IsNullOrWhiteSpace(ssh.KeyFile) ? null : Path.Combine(environment.ContentRootPath, ssh.KeyFile);
         var target = new SshTarget(ssh.Host!, ssh.Port, ssh.User!, keyFile, string.IsNullOrEmpty(ssh.Password) ? null : ssh.Password);
@@ -87,14 +139,15 @@ public sealed class SshTerminalService(
                 : $"ssh: host key of {board} changed from {trusted} to {fingerprint}; refusing to connect until an admin accepts the new key on the board page";
         }
 
-        SshShellSession session;
+        T result;
+        string fingerprint;
         try
         {
-            session = await SshShell.OpenAsync(target, CheckHostKey, columns, rows, options.CurrentValue.SshConnectTimeout, cancellationToken);
+            (result, fingerprint) = await connect(target, CheckHostKey);
         }
         catch (ShellSessionException ex)
         {
-            logger.LogWarning("SSH to {Board} ({Endpoint}) for {User} failed: {Reason}", board, target.Endpoint, actor.Email, ex.Message);
+            logger.LogWarning("SSH to {Board} ({Endpoint}) for {User} failed: {Reason}", board, target.Endpoint, by, ex.Message);
             if (offered is not null && ssh.HostKeyFingerprint is null)
             {
                 await RecordOfferAsync(board, offered, cancellationToken);
@@ -103,17 +156,21 @@ public sealed class SshTerminalService(
             throw;
         }
 
-        logger.LogInformation("SSH to {Board} ({Endpoint}) opened for {User}, host key {Fingerprint}", board, target.Endpoint, actor.Email, session.HostKeyFingerprint);
+        logger.LogInformation("SSH to {Board} ({Endpoint}) opened for {User}, host key {Fingerprint}", board, target.Endpoint, by, fingerprint);
         try
         {
-            var notice = ssh.HostKeyFingerprint is null && recorded is null && await RecordFirstUseAsync(actor, board, session.HostKeyFingerprint, cancellationToken)
-                ? $"[host key {session.HostKeyFingerprint} recorded on first use]"
+            var notice = ssh.HostKeyFingerprint is null && recorded is null && await RecordFirstUseAsync(by, board, fingerprint, cancellationToken)
+                ? $"[host key {fingerprint} recorded on first use]"
                 : null;
-            return new SshOpened(session, notice);
+            return (result, notice);
         }
         catch
         {
-            await session.DisposeAsync();
+            if (result is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+
             throw;
         }
     }
@@ -159,7 +216,7 @@ public sealed class SshTerminalService(
     }
 
     /// <summary>Whether this call recorded the key (two first connections at once: the database keeps one).</summary>
-    private async Task<bool> RecordFirstUseAsync(Actor actor, string board, string fingerprint, CancellationToken cancellationToken)
+    private async Task<bool> RecordFirstUseAsync(string by, string board, string fingerprint, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.SshHostKeys.Add(new SshHostKey { Board = board, Fingerprint = fingerprint, RecordedAt = clock.GetUtcNow().UtcDateTime, RecordedBy = FirstUse });
@@ -173,7 +230,7 @@ public sealed class SshTerminalService(
         }
 
         logger.LogInformation("Host key {Fingerprint} of {Board} recorded on first use", fingerprint, board);
-        await audit.WriteAsync(actor.Email, "ssh-host-key-recorded", board, null, fingerprint, cancellationToken);
+        await audit.WriteAsync(by, "ssh-host-key-recorded", board, null, fingerprint, cancellationToken);
         return true;
     }
 

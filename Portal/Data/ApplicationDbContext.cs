@@ -37,6 +37,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
 
     public DbSet<Deployment> Deployments => Set<Deployment>();
 
+    public DbSet<HealthCheckRun> HealthChecks => Set<HealthCheckRun>();
+
     public DbSet<Webhook> Webhooks => Set<Webhook>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();

@@ -12,6 +12,22 @@ public enum BoardCondition
     Attention,
 }
 
+/// <summary>What the board's last health check (or an admin) says of it; see Portal.Health.</summary>
+public enum BoardHealth
+{
+    /// <summary>Never checked, or cleared by an admin: in the pool.</summary>
+    Unknown,
+
+    /// <summary>Its last check passed.</summary>
+    Good,
+
+    /// <summary>Its last check failed: out of the pool until a check passes or an admin clears it.</summary>
+    Bad,
+
+    /// <summary>Taken out of the pool by an admin, with a comment.</summary>
+    Maintenance,
+}
+
 /// <summary>One board of the lab, synchronised from the Lab config; never deleted, only retired.</summary>
 public sealed class Board
 {
@@ -26,6 +42,25 @@ public sealed class Board
     public Dictionary<string, string> Tags { get; set; } = [];
 
     public BoardCondition Condition { get; set; }
+
+    /// <summary>Why the board is offline, as its driver said it (a power switch or console that does not answer).</summary>
+    public string? OfflineReason { get; set; }
+
+    public BoardHealth Health { get; set; }
+
+    /// <summary>Why it is bad (the failed check's reason) or in maintenance (the admin's comment).</summary>
+    public string? HealthNote { get; set; }
+
+    /// <summary>Set while a health check waits to take the board: why it was asked for. Such a board is out of the pool.</summary>
+    public string? CheckDue { get; set; }
+
+    /// <summary>Checks failed in a row; at the check's <c>MaxFailuresInRow</c> no check runs by itself until an admin clears the board.</summary>
+    public int FailedChecksInRow { get; set; }
+
+    /// <summary>Reservations that ended since the last check (for <c>AfterReservations</c>).</summary>
+    public int ReservationsSinceCheck { get; set; }
+
+    public DateTime? LastCheckAt { get; set; }
 
     /// <summary>Set when the board left the config; kept for history.</summary>
     public DateTime? RetiredAt { get; set; }

@@ -69,6 +69,9 @@ public sealed class Reservation
     /// <summary>Who ended it, when not the holder or the clock (an admin's force-release).</summary>
     public string? EndedBy { get; set; }
 
+    /// <summary>The board was taken by a health check, not a user (<see cref="UserId"/> is null); see Portal.Health.</summary>
+    public bool HealthCheck { get; set; }
+
     public string? SetupOutput { get; set; }
 
     public string? TeardownOutput { get; set; }

@@ -12,6 +12,7 @@ internal sealed class ConsoleWatch : IAsyncDisposable
     private ConsoleWatcher? _watcher;
     private int _unacknowledged;
     private int _from;
+    private int _start;
 
     public static async Task<ConsoleWatch?> StartAsync(ConsoleBroker consoles, string board, CancellationToken cancellationToken)
     {
@@ -36,13 +37,32 @@ internal sealed class ConsoleWatch : IAsyncDisposable
 
         lock (watch._text)
         {
-            watch._from = watch._text.Length;
+            watch._from = watch._start = watch._text.Length;
         }
 
         return watch;
     }
 
-    /// <summary>The first match after the start of the watch, or null when none came within the timeout.</summary>
+    /// <summary>Everything the console printed since the watch started.</summary>
+    public string Text
+    {
+        get
+        {
+            lock (_text)
+            {
+                return _text.ToString(_start, _text.Length - _start);
+            }
+        }
+    }
+
+    /// <summary>Types a line on the console, as a person pressing Enter would.</summary>
+    public Task SendLineAsync(string line, CancellationToken cancellationToken) =>
+        _watcher!.WriteAsync(Encoding.UTF8.GetBytes(line + "\r"), cancellationToken);
+
+    /// <summary>
+    /// The first match after the start of the watch (or after the previous match), or null when none came within the
+    /// timeout. The next wait looks only at what came after this match.
+    /// </summary>
     public async Task<string?> WaitForAsync(Regex expect, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -54,6 +74,7 @@ internal sealed class ConsoleWatch : IAsyncDisposable
                 var match = expect.Match(_text.ToString(_from, _text.Length - _from));
                 if (match.Success)
                 {
+                    _from += match.Index + match.Length;
                     return match.Value;
                 }
             }

@@ -24,9 +24,10 @@ public sealed record BoardChanged(string Board) : LabEvent;
 
 /// <summary>
 /// A reservation moved to <paramref name="State"/>. <paramref name="Granted"/> marks the grant itself (once per
-/// reservation), <paramref name="FromQueue"/> a grant to a waiting request.
+/// reservation), <paramref name="FromQueue"/> a grant to a waiting request, <paramref name="HealthCheck"/> a
+/// reservation a health check holds (no user: <paramref name="UserId"/> is empty).
 /// </summary>
-public sealed record ReservationChanged(int ReservationId, string Board, string UserId, ReservationState State, bool FromQueue = false, bool Granted = false) : LabEvent;
+public sealed record ReservationChanged(int ReservationId, string Board, string UserId, ReservationState State, bool FromQueue = false, bool Granted = false, bool HealthCheck = false) : LabEvent;
 
 /// <summary>The queue of a class changed: an entry joined, left, was granted or moved.</summary>
 public sealed record QueueChanged(string BoardClass) : LabEvent;

@@ -20,12 +20,24 @@ public enum BoardState
 
     Offline,
     Attention,
+
+    /// <summary>A health check holds the board, or waits to take it once it is free.</summary>
+    Checking,
+
+    /// <summary>Its health check failed: out of the pool until a check passes or an admin clears it.</summary>
+    Bad,
+
+    /// <summary>An admin took it out of the pool, with a comment.</summary>
+    Maintenance,
 }
 
 /// <summary>Who holds a board now (while preparing or reserved; a releasing board has no holder).</summary>
 public sealed record BoardHolder(int ReservationId, string UserId, string Email, DateTime ExpiresAt, bool Preparing);
 
-public sealed record BoardSummary(string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags, BoardHolder? Holder);
+/// <summary>A board at a glance; <see cref="Health"/> and <see cref="HealthNote"/> (why bad, or the maintenance comment) beside the state.</summary>
+public sealed record BoardSummary(
+    string Name, string ClassName, BoardState State, IReadOnlyDictionary<string, string> Tags, BoardHolder? Holder,
+    BoardHealth Health = BoardHealth.Unknown, string? HealthNote = null);
 
 public sealed record BoardClassSummary(string Name, string Arch, string? Description, IReadOnlyList<BoardSummary> Boards)
 {
@@ -91,38 +103,53 @@ public sealed class LabCatalog(IDbContextFactory<ApplicationDbContext> dbFactory
             View(DriverKind.Console, configured is null ? null : LabDriverSpecs.ConsoleOf(configured)),
             configured?.Network?.Interface,
             configured?.Ssh is { Host: { } host } ssh ? $"{(ssh.User is null ? "" : ssh.User + "@")}{host}:{ssh.Port}" : null,
-            board.Condition == BoardCondition.Offline && configured is not null ? LabDriverSpecs.Unavailable(drivers, configured) : null,
+            board.Condition == BoardCondition.Offline ? board.OfflineReason ?? (configured is null ? null : LabDriverSpecs.Unavailable(drivers, configured)) : null,
             View(DriverKind.Deploy, configured is null ? null : LabDriverSpecs.DeployOf(configured)));
     }
 
     private DriverView? View(DriverKind kind, DriverSpec? spec) =>
         spec is null ? null : new DriverView(spec.Driver, drivers.PublicSettings(kind, spec));
 
-    /// <summary>The reservation that has each taken board, from preparing to releasing; its holder unless it is releasing.</summary>
-    private static async Task<Dictionary<int, (BoardHolder? Holder, bool Releasing)>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The reservation that has each taken board, from preparing to releasing: its holder unless it is releasing or a
+    /// health check's.
+    /// </summary>
+    private static async Task<Dictionary<int, Taken>> HoldersAsync(ApplicationDbContext db, int? boardId, CancellationToken cancellationToken) =>
         await db.Reservations.AsNoTracking()
             .Where(r => r.ActiveBoardId != null && (boardId == null || r.ActiveBoardId == boardId))
             .Select(r => new
             {
                 BoardId = r.ActiveBoardId!.Value,
                 r.State,
-                Holder = new BoardHolder(r.Id, r.UserId!, r.User!.Email ?? r.UserId!, r.ExpiresAt, r.State == ReservationState.Preparing),
+                r.HealthCheck,
+                Holder = new BoardHolder(r.Id, r.UserId ?? "", r.User!.Email ?? r.UserId ?? "", r.ExpiresAt, r.State == ReservationState.Preparing),
             })
-            .ToDictionaryAsync(r => r.BoardId, r => (r.State == ReservationState.Releasing ? null : r.Holder, r.State == ReservationState.Releasing), cancellationToken);
+            .ToDictionaryAsync(
+                r => r.BoardId,
+                r => new Taken(r.State == ReservationState.Releasing || r.HealthCheck ? null : r.Holder, r.State == ReservationState.Releasing, r.HealthCheck),
+                cancellationToken);
 
-    private static BoardSummary Summarise(Board board, string className, Dictionary<int, (BoardHolder? Holder, bool Releasing)> taken)
+    private sealed record Taken(BoardHolder? Holder, bool Releasing, bool Checking);
+
+    private static BoardSummary Summarise(Board board, string className, Dictionary<int, Taken> taken)
     {
-        var (holder, releasing) = taken.GetValueOrDefault(board.Id);
-        return new(board.Name, className, StateOf(board, holder, releasing), board.Tags, holder);
+        var now = taken.GetValueOrDefault(board.Id) ?? new Taken(null, false, false);
+        return new(board.Name, className, StateOf(board, now), board.Tags, now.Holder, board.Health, board.HealthNote);
     }
 
-    private static BoardState StateOf(Board board, BoardHolder? holder, bool releasing) => board.Condition switch
+    // What holds the board goes first (a reservation ending while an admin set maintenance shows as releasing), then
+    // its health; a due check shows as checking, as it will be in a moment once the board is free.
+    private static BoardState StateOf(Board board, Taken taken) => board.Condition switch
     {
         BoardCondition.Attention => BoardState.Attention,
         BoardCondition.Offline => BoardState.Offline,
-        _ when releasing => BoardState.Releasing,
-        _ when holder is { Preparing: true } => BoardState.Preparing,
-        _ when holder is not null => BoardState.Reserved,
+        _ when taken.Checking => BoardState.Checking,
+        _ when taken.Releasing => BoardState.Releasing,
+        _ when taken.Holder is { Preparing: true } => BoardState.Preparing,
+        _ when taken.Holder is not null => BoardState.Reserved,
+        _ when board.Health == BoardHealth.Maintenance => BoardState.Maintenance,
+        _ when board.Health == BoardHealth.Bad => BoardState.Bad,
+        _ when board.CheckDue is not null => BoardState.Checking,
         _ => BoardState.Free,
     };
 }

@@ -20,6 +20,10 @@ public sealed class LabOptions
     /// <summary>Access rules created on the first start; after that, admins edit rules on the Access rules page.</summary>
     public List<DefaultRuleOptions> DefaultRules { get; set; } = [];
 
+    /// <summary>The board's health check: its own, else its class's, else null (no check).</summary>
+    public Health.HealthCheckOptions? HealthCheckOf(BoardOptions board) =>
+        board.HealthCheck ?? (board.Class is not null ? Classes.GetValueOrDefault(board.Class)?.HealthCheck : null);
+
     /// <summary>The configured board of that name (names are compared as the validator does, ignoring case), or null.</summary>
     public BoardOptions? FindBoard(string name) =>
         Boards.FirstOrDefault(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -42,6 +46,8 @@ public sealed class BoardClassOptions
     public string? Arch { get; set; }
 
     public string? Description { get; set; }
+
+    public Health.HealthCheckOptions? HealthCheck { get; set; }
 }
 
 public sealed class BoardOptions
@@ -64,6 +70,9 @@ public sealed class BoardOptions
     public NetworkOptions? Network { get; set; }
 
     public SshOptions? Ssh { get; set; }
+
+    /// <summary>This board's own health check, replacing its class's.</summary>
+    public Health.HealthCheckOptions? HealthCheck { get; set; }
 
     /// <summary>
     /// TCP ports on the board's <c>Ssh:Host</c> that its holder may reach through the portal's tunnels; the

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Portal.Hardware;
+using Portal.Health;
 
 namespace Portal.Lab;
 
@@ -32,6 +33,11 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
             if (string.IsNullOrWhiteSpace(cls.Arch))
             {
                 yield return ($"{lab}:Classes:{className}:Arch", "required");
+            }
+
+            foreach (var error in cls.HealthCheck is { } check ? HealthCheckValidation.Errors(check, $"{lab}:Classes:{className}:HealthCheck") : [])
+            {
+                yield return error;
             }
         }
 
@@ -114,6 +120,18 @@ public sealed partial class LabOptionsValidator(DriverFactory drivers, IConfigur
                 {
                     yield return ($"{key}:Ssh:HostKeyFingerprint", $"'{fingerprint}' is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 base64 characters)");
                 }
+            }
+
+            // A board's own check is checked where it is; its class's once per class above, and here against the board's drivers.
+            var healthCheckKey = board.HealthCheck is not null ? $"{key}:HealthCheck" : $"{lab}:Classes:{board.Class}:HealthCheck";
+            foreach (var error in board.HealthCheck is { } own ? HealthCheckValidation.Errors(own, healthCheckKey) : [])
+            {
+                yield return error;
+            }
+
+            foreach (var error in options.HealthCheckOf(board) is { } check ? HealthCheckValidation.BoardErrors(check, healthCheckKey, board) : [])
+            {
+                yield return error;
             }
 
             if (board.Tunnels is { Count: > 0 } tunnels)

@@ -69,10 +69,12 @@ public sealed class LabSynchronizer(
                 continue;
             }
 
-            // Offline is decided here, from the host; attention stays until an admin clears it.
+            // Offline is decided here, from the host (the drivers decide again once they answer or not); attention stays
+            // until an admin clears it.
             if (board.Condition != BoardCondition.Attention)
             {
                 board.Condition = unavailable is null ? BoardCondition.Ready : BoardCondition.Offline;
+                board.OfflineReason = null;
             }
 
             if (board.RetiredAt is not null || board.BoardClassId != cls.Id || !SameTags(board.Tags, tags))

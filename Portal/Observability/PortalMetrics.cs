@@ -20,6 +20,7 @@ public sealed class PortalMetrics
     private readonly Counter<long> _consoleResyncs;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _sandboxLaunch;
+    private readonly Counter<long> _healthChecks;
 
     public PortalMetrics(IMeterFactory meters, IDbContextFactory<ApplicationDbContext> dbFactory)
     {
@@ -37,6 +38,7 @@ public sealed class PortalMetrics
         _sandboxLaunch = meter.CreateHistogram<double>("portal.sandbox.launch", "s", "How long sandbox launches took, by outcome: ready or failed");
         _consoleBytes = meter.CreateCounter<long>("portal.console.bytes", "By", "Bytes read from boards' consoles, by board");
         _consoleResyncs = meter.CreateCounter<long>("portal.console.resyncs", "{resync}", "Times a console's watcher fell behind and was reset to the scrollback, by board");
+        _healthChecks = meter.CreateCounter<long>("portal.health_checks", "{check}", "Health checks run, by board and outcome (passed or failed)");
     }
 
     public void ReservationGranted(bool fromQueue) => _granted.Add(1, new KeyValuePair<string, object?>("via", fromQueue ? "queue" : "request"));
@@ -53,6 +55,11 @@ public sealed class PortalMetrics
 
     public void SandboxLaunched(TimeSpan took, bool failed) =>
         _sandboxLaunch.Record(took.TotalSeconds, new KeyValuePair<string, object?>("outcome", failed ? "failed" : "ready"));
+
+    public void HealthCheck(string board, bool passed) => _healthChecks.Add(
+        1,
+        new KeyValuePair<string, object?>("board", board),
+        new KeyValuePair<string, object?>("outcome", passed ? "passed" : "failed"));
 
     public void ConsoleBytes(string board, int count) => _consoleBytes.Add(count, new KeyValuePair<string, object?>("board", board));
 

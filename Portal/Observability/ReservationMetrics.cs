@@ -23,7 +23,7 @@ public sealed class ReservationMetrics(PortalMetrics metrics, IDbContextFactory<
                 }
             }
         }
-        else if (labEvent.State is ReservationState.Released or ReservationState.Expired or ReservationState.Failed)
+        else if (!labEvent.HealthCheck && labEvent.State is ReservationState.Released or ReservationState.Expired or ReservationState.Failed)
         {
             metrics.ReservationEnded(labEvent.State);
         }

@@ -11,6 +11,9 @@ public sealed record PrepareJob(int ReservationId, string Board) : LifecycleJob;
 /// <summary>Run the teardown script of a releasing reservation, then free its board.</summary>
 public sealed record TearDownJob(int ReservationId, string Board) : LifecycleJob;
 
+/// <summary>Run the health check that holds the board with this reservation, then give the board back.</summary>
+public sealed record HealthCheckJob(int ReservationId, string Board) : LifecycleJob;
+
 /// <summary>Hand the class's free boards to its waiting requests.</summary>
 public sealed record ServeQueueJob(int BoardClassId) : LifecycleJob;
 

@@ -7,7 +7,9 @@ namespace Portal.Reservations;
 /// time, while the jobs of one board run one after another (a teardown waits for a setup still running). A failing job
 /// is logged and never reaches the request that caused it.
 /// </summary>
-internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, ILogger<LifecycleWorker> logger) : BackgroundService
+/// <remarks>A worker without <paramref name="healthChecks"/> (the reservation tests' own) has no health checks to run.</remarks>
+internal sealed class LifecycleWorker(
+    LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, ILogger<LifecycleWorker> logger, Health.HealthCheckRunner? healthChecks = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _boards = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Task> _running = new();
@@ -44,6 +46,7 @@ internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle l
         {
             PrepareJob p => p.Board,
             TearDownJob t => t.Board,
+            HealthCheckJob h => h.Board,
             _ => null,
         };
         var serial = board is null ? null : _boards.GetOrAdd(board, _ => new SemaphoreSlim(1, 1));
@@ -61,6 +64,7 @@ internal sealed class LifecycleWorker(LifecycleJobs jobs, ReservationLifecycle l
                     PrepareJob p => lifecycle.PrepareAsync(p.ReservationId, stoppingToken),
                     TearDownJob t => lifecycle.TearDownAsync(t.ReservationId, stoppingToken),
                     ServeQueueJob s => queue.ServeAsync(s.BoardClassId, stoppingToken),
+                    HealthCheckJob h when healthChecks is not null => healthChecks.RunAsync(h.ReservationId, stoppingToken),
                     _ => throw new InvalidOperationException($"Unknown lifecycle job {job}."),
                 });
             }

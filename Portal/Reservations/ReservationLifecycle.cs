@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Access;
 using Portal.Audit;
 using Portal.Data;
+using Portal.Lab;
 
 namespace Portal.Reservations;
 
@@ -23,6 +24,7 @@ public sealed class ReservationLifecycle(
     ReservationQueries queries,
     LifecycleJobs jobs,
     LabEvents events,
+    Health.HealthCheckTriggers healthChecks,
     TimeProvider clock,
     ILogger<ReservationLifecycle> logger)
 {
@@ -52,9 +54,9 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.Forbidden, $"You lack the Instantiate capability on board {board.Name} ({decision.Reason}).");
         }
 
-        if (board.Condition != BoardCondition.Ready)
+        if (BoardPool.WhyNot(board) is { } outOfPool)
         {
-            return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Board {board.Name} is {board.Condition.ToString().ToLowerInvariant()}; an admin must clear it first.");
+            return ReservationOutcome.Fail(ReservationErrorKind.Conflict, outOfPool);
         }
 
         if (await TryGrantAsync(db, board, actor.UserId, actor.Email, lease ?? options.CurrentValue.DefaultLease, queueEntryId: null, cancellationToken) is { } granted)
@@ -132,7 +134,7 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
-        return await EndOneAsync(reservation, adminEmail, "force-release", reason, cancellationToken);
+        return HealthCheckRefusal(reservation) ?? await EndOneAsync(reservation, adminEmail, "force-release", reason, cancellationToken);
     }
 
     /// <summary>Moves every lease that has run out to releasing (or ends it, without a teardown script), all in one transaction; returns how many.</summary>
@@ -148,29 +150,32 @@ public sealed class ReservationLifecycle(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.Reservations
-            .Where(r => r.State == ReservationState.Preparing || r.State == ReservationState.Active)
+            .Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && !r.HealthCheck)
             .OrderBy(r => r.ExpiresAt)
             .Select(r => (DateTime?)r.ExpiresAt)
             .FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>
-    /// After a start: a setup or teardown that a crash or kill interrupted runs again (scripts are expected to be
-    /// idempotent), and every class with waiting requests is served.
+    /// After a start: a setup, teardown or health check that a crash or kill interrupted runs again (scripts are
+    /// expected to be idempotent), and every class with waiting requests is served.
     /// </summary>
     public async Task ResumeAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var unfinished = await db.Reservations.AsNoTracking()
-            .Where(r => r.State == ReservationState.Preparing || r.State == ReservationState.Releasing)
-            .Select(r => new { r.Id, r.State, Board = r.Board.Name })
+            .Where(r => r.State == ReservationState.Preparing || r.State == ReservationState.Releasing || (r.HealthCheck && r.State == ReservationState.Active))
+            .Select(r => new { r.Id, r.State, r.HealthCheck, Board = r.Board.Name })
             .ToListAsync(cancellationToken);
         foreach (var reservation in unfinished)
         {
-            logger.LogInformation("Reservation {ReservationId}: resuming {State} of {Board} after a restart", reservation.Id, reservation.State, reservation.Board);
-            jobs.Enqueue(reservation.State == ReservationState.Preparing
-                ? new PrepareJob(reservation.Id, reservation.Board)
-                : new TearDownJob(reservation.Id, reservation.Board));
+            logger.LogInformation("Reservation {ReservationId}: resuming {State} of {Board} after a restart", reservation.Id, reservation.HealthCheck ? "health check" : reservation.State, reservation.Board);
+            jobs.Enqueue(reservation switch
+            {
+                { HealthCheck: true } => new HealthCheckJob(reservation.Id, reservation.Board),
+                { State: ReservationState.Preparing } => new PrepareJob(reservation.Id, reservation.Board),
+                _ => new TearDownJob(reservation.Id, reservation.Board),
+            });
         }
 
         foreach (var classId in await db.Queue.Where(q => q.State == QueueEntryState.Waiting).Select(q => q.BoardClassId).Distinct().ToListAsync(cancellationToken))
@@ -203,6 +208,93 @@ public sealed class ReservationLifecycle(
     }
 
     /// <summary>
+    /// A due health check takes the free board as a grant would (the same unique index, so never beside a holder), in
+    /// one transaction with its run and audit entry; its console is recorded as a reservation's. Null when the board is
+    /// taken, no longer due, or in maintenance or offline meanwhile. The check runs as a <see cref="HealthCheckJob"/>.
+    /// </summary>
+    internal async Task<int?> TryTakeForHealthCheckAsync(int boardId, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = Now;
+        Reservation reservation;
+        Board board;
+        string due;
+        using (await WriteLockAsync(cancellationToken))
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            board = await db.Boards.SingleAsync(b => b.Id == boardId, cancellationToken);
+            if (board is not { CheckDue: { } trigger, Condition: BoardCondition.Ready, RetiredAt: null } || board.Health == BoardHealth.Maintenance
+                || await db.Reservations.AnyAsync(r => r.ActiveBoardId == boardId, cancellationToken))
+            {
+                return null;
+            }
+
+            reservation = new Reservation
+            {
+                BoardId = boardId,
+                ActiveBoardId = boardId,
+                UserId = null,
+                HealthCheck = true,
+                State = ReservationState.Active,
+                GrantedAt = now,
+                ExpiresAt = now + duration,
+            };
+            db.Reservations.Add(reservation);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+            {
+                return null;
+            }
+
+            due = trigger;
+            db.HealthChecks.Add(new HealthCheckRun { BoardId = boardId, ReservationId = reservation.Id, Trigger = trigger, Outcome = HealthCheckOutcome.Running, StartedAt = now });
+            board.CheckDue = null;
+            audit.Add(db, AuditLog.System, "health-check", board.Name, reservation.Id, trigger);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        logger.LogInformation("Reservation {ReservationId}: health check of {Board} ({Trigger}) took the board", reservation.Id, board.Name, due);
+        events.Publish(new ReservationChanged(reservation.Id, board.Name, "", ReservationState.Active, HealthCheck: true));
+        events.Publish(new BoardChanged(board.Name));
+        jobs.Enqueue(new HealthCheckJob(reservation.Id, board.Name));
+        return reservation.Id;
+    }
+
+    /// <summary>
+    /// A health check is over: its reservation ends (the board free) in one transaction with what
+    /// <paramref name="record"/> writes (the board's health, the run), then the class's queue is served.
+    /// </summary>
+    internal async Task EndHealthCheckAsync(int reservationId, Func<ApplicationDbContext, Task> record, CancellationToken cancellationToken)
+    {
+        string board;
+        int classId;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var taken = await db.Reservations.AsNoTracking().Where(r => r.Id == reservationId && r.HealthCheck)
+                .Select(r => new { Board = r.Board.Name, r.Board.BoardClassId }).SingleAsync(cancellationToken);
+            (board, classId) = (taken.Board, taken.BoardClassId);
+            using var writing = await WriteLockAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await db.Reservations.EndAsync(reservationId, ReservationState.Released, AuditLog.System, Now, onlyIfDueBy: null, cancellationToken) == 0)
+            {
+                return;
+            }
+
+            await record(db);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        events.Publish(new ReservationChanged(reservationId, board, "", ReservationState.Released, HealthCheck: true));
+        events.Publish(new BoardChanged(board));
+        jobs.Enqueue(new ServeQueueJob(classId));
+    }
+
+    /// <summary>
     /// Grants the board to the user, in one transaction with its audit entry (and, for a queued request, the claim of
     /// its queue entry); null when someone holds the board or the queue entry is no longer waiting.
     /// </summary>
@@ -228,8 +320,10 @@ public sealed class ReservationLifecycle(
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             // Again inside the transaction: of the requests that found the board free above, only the first gets here
-            // to an empty slot; the rest turn back without a failed insert.
-            if (await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id, cancellationToken))
+            // to an empty slot; the rest turn back without a failed insert. A board that left the pool meanwhile (a
+            // health check became due, an admin set maintenance) is not granted either.
+            if (await db.Reservations.AnyAsync(r => r.ActiveBoardId == board.Id, cancellationToken)
+                || !await db.Boards.Where(b => b.Id == board.Id).AnyAsync(BoardPool.InPool, cancellationToken))
             {
                 return null;
             }
@@ -350,13 +444,15 @@ public sealed class ReservationLifecycle(
                 return;
             }
 
-            if (teardown is { Succeeded: false })
+            var teardownFailed = teardown is { Succeeded: false };
+            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed, cancellationToken);
+            if (teardownFailed)
             {
-                await db.Boards.Where(b => b.Name == reservation.Board).ExecuteUpdateAsync(s => s.SetProperty(b => b.Condition, BoardCondition.Attention), cancellationToken);
-                audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown.ExitCode}");
-                await db.SaveChangesAsync(cancellationToken);
+                audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown!.ExitCode}");
                 logger.LogWarning("Reservation {ReservationId}: teardown of {Board} failed with exit code {ExitCode}", reservationId, reservation.Board, teardown.ExitCode);
             }
+
+            await db.SaveChangesAsync(cancellationToken);
 
             await transaction.CommitAsync(cancellationToken);
         }
@@ -393,6 +489,10 @@ public sealed class ReservationLifecycle(
                     {
                         audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
                         ended.Add(reservation with { State = state, EndedAt = now, EndedBy = actor });
+                        if (!tearDown)
+                        {
+                            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed: false, cancellationToken);
+                        }
                     }
                 }
 
@@ -445,10 +545,21 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no reservation {reservationId}.");
         }
 
+        if (HealthCheckRefusal(reservation) is { } refused)
+        {
+            return refused;
+        }
+
         return reservation.State.IsHeld()
             ? null
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended ({reservation.State.ToString().ToLowerInvariant()}).");
     }
+
+    // A health check's reservation is neither extended nor released by anyone: it ends with its check.
+    private static ReservationOutcome? HealthCheckRefusal(ReservationView reservation) =>
+        reservation.HealthCheck
+            ? ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} is a health check of {reservation.Board}; it ends when the check does.")
+            : null;
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 

@@ -14,7 +14,8 @@ public sealed record ReservationView(
     DateTime? EndedAt,
     string? EndedBy,
     string? SetupOutput,
-    string? TeardownOutput);
+    string? TeardownOutput,
+    bool HealthCheck = false);
 
 public sealed record QueueEntryView(
     int Id,

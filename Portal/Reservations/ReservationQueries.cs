@@ -35,11 +35,14 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
         return await Project(query.OrderByDescending(r => r.Id).Take(filter.Take)).ToListAsync(cancellationToken);
     }
 
-    /// <summary>The reservations that still have their lease (preparing or active) although it ran out by <paramref name="now"/>.</summary>
+    /// <summary>
+    /// The reservations that still have their lease (preparing or active) although it ran out by <paramref name="now"/>.
+    /// A health check's is not one: the check ends it, and a restart runs the check again.
+    /// </summary>
     public async Task<IReadOnlyList<ReservationView>> ListDueAsync(DateTime now, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Project(db.Reservations.Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && r.ExpiresAt <= now))
+        return await Project(db.Reservations.Where(r => (r.State == ReservationState.Preparing || r.State == ReservationState.Active) && r.ExpiresAt <= now && !r.HealthCheck))
             .ToListAsync(cancellationToken);
     }
 
@@ -73,8 +76,11 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
             .SingleOrDefaultAsync(cancellationToken);
     }
 
+    /// <summary>Who a health check's reservation shows as holder in tables.</summary>
+    public const string HealthCheckHolder = "health check";
+
     internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
         query.AsNoTracking().Select(r => new ReservationView(
-            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
-            r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput));
+            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.HealthCheck ? HealthCheckHolder : r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
+            r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput, r.HealthCheck));
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Access;
 using Portal.Audit;
 using Portal.Data;
+using Portal.Lab;
 
 namespace Portal.Reservations;
 
@@ -221,7 +222,8 @@ public sealed class ReservationQueue(
 
     private static Task<List<Board>> FreeBoardsAsync(ApplicationDbContext db, int boardClassId, CancellationToken cancellationToken) =>
         db.Boards.AsNoTracking().Include(b => b.Class)
-            .Where(b => b.BoardClassId == boardClassId && b.RetiredAt == null && b.Condition == BoardCondition.Ready)
+            .Where(b => b.BoardClassId == boardClassId)
+            .Where(BoardPool.InPool)
             .Where(b => !db.Reservations.Any(r => r.ActiveBoardId == b.Id))
             .OrderBy(b => b.Name)
             .ToListAsync(cancellationToken);

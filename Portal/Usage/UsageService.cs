@@ -63,11 +63,12 @@ public sealed class UsageService(IDbContextFactory<ApplicationDbContext> dbFacto
         var boards = await db.Boards.AsNoTracking().Where(b => b.RetiredAt == null)
             .Select(b => new { b.Id, b.Name, Class = b.Class.Name })
             .ToListAsync(cancellationToken);
-        var lastReserved = await db.Reservations.AsNoTracking().GroupBy(r => r.BoardId)
+        // Usage is people's: the reservations health checks hold boards with are left out.
+        var lastReserved = await db.Reservations.AsNoTracking().Where(r => !r.HealthCheck).GroupBy(r => r.BoardId)
             .Select(g => new { BoardId = g.Key, Last = g.Max(r => r.GrantedAt) })
             .ToDictionaryAsync(g => g.BoardId, g => g.Last, cancellationToken);
         var reservations = await db.Reservations.AsNoTracking()
-            .Where(r => r.GrantedAt < period.To && (r.EndedAt == null || r.EndedAt > period.From))
+            .Where(r => r.GrantedAt < period.To && (r.EndedAt == null || r.EndedAt > period.From) && !r.HealthCheck)
             .Select(r => new { r.BoardId, r.GrantedAt, r.EndedAt, User = r.User != null ? r.User.Email : r.DeletedUserEmail })
             .ToListAsync(cancellationToken);
         var waits = await db.Queue.AsNoTracking()

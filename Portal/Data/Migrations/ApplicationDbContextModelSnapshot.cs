@@ -382,15 +382,41 @@ namespace Portal.Data.Migrations
                     b.Property<int>("BoardClassId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CheckDue")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Condition")
                         .IsRequired()
                         .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FailedChecksInRow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Health")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HealthNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastCheckAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("OfflineReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReservationsSinceCheck")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("RetiredAt")
                         .HasColumnType("TEXT");
@@ -540,6 +566,52 @@ namespace Portal.Data.Migrations
                     b.ToTable("Groups");
                 });
 
+            modelBuilder.Entity("Portal.Data.HealthCheckRun", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BoardId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Log")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReservationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReservationId")
+                        .IsUnique();
+
+                    b.HasIndex("BoardId", "Id");
+
+                    b.ToTable("HealthChecks");
+                });
+
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
                 {
                     b.Property<int>("Id")
@@ -664,6 +736,9 @@ namespace Portal.Data.Migrations
 
                     b.Property<DateTime>("GrantedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("HealthCheck")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("SetupOutput")
                         .HasColumnType("TEXT");
@@ -1052,6 +1127,17 @@ namespace Portal.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Portal.Data.HealthCheckRun", b =>
+                {
+                    b.HasOne("Portal.Data.Board", "Board")
+                        .WithMany()
+                        .HasForeignKey("BoardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Board");
                 });
 
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>

@@ -1,0 +1,113 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Portal.Reservations;
+
+namespace Portal.Health;
+
+/// <summary>
+/// Starts due health checks: marks the boards whose <c>Every</c> has passed as due (out of the pool from then on, so
+/// the check goes before the queue once the board is free), and lets each due, free board be taken by its check. Wakes
+/// on every board change (a release, a check asked for) and every half minute.
+/// </summary>
+public sealed class HealthCheckScheduler(
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    HealthCheckTriggers triggers,
+    ReservationLifecycle lifecycle,
+    LabEvents events,
+    TimeProvider clock,
+    ILogger<HealthCheckScheduler> logger) : BackgroundService, ILabEventHandler<BoardChanged>
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    // A board never checked counts its Every from the portal's start, so a start does not check the whole lab at once.
+    private readonly DateTime _startedAt = clock.GetUtcNow().UtcDateTime;
+
+    public Task HandleAsync(BoardChanged labEvent, CancellationToken cancellationToken)
+    {
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await MarkDueAsync(stoppingToken);
+                await StartDueAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Starting due health checks failed");
+            }
+
+            try
+            {
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var woken = _wake.Reader.WaitToReadAsync(tick.Token).AsTask();
+                await Task.WhenAny(woken, Task.Delay(Interval, clock, tick.Token));
+                await tick.CancelAsync();
+                _wake.Reader.TryRead(out _);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task MarkDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var marked = new List<string>();
+        // A board being checked is not due again: its interval counts from the end of this check.
+        var boards = await db.Boards
+            .Where(b => b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
+            .ToListAsync(cancellationToken);
+        foreach (var board in boards)
+        {
+            if (triggers.CheckOf(board.Name) is { Every: { } every } check && HealthCheckTriggers.RunsByItself(board, check) && (board.LastCheckAt ?? _startedAt) + every <= now)
+            {
+                board.CheckDue = $"every {every}";
+                marked.Add(board.Name);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        marked.ForEach(board => events.Publish(new BoardChanged(board)));
+    }
+
+    private async Task StartDueAsync(CancellationToken cancellationToken)
+    {
+        List<(int Id, string Name)> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            due = (await db.Boards.AsNoTracking()
+                    .Where(b => b.CheckDue != null && b.RetiredAt == null && b.Condition == BoardCondition.Ready && b.Health != BoardHealth.Maintenance)
+                    .Where(b => !db.Reservations.Any(r => r.ActiveBoardId == b.Id))
+                    .Select(b => new { b.Id, b.Name })
+                    .ToListAsync(cancellationToken))
+                .Select(b => (b.Id, b.Name)).ToList();
+        }
+
+        foreach (var (id, name) in due)
+        {
+            if (triggers.CheckOf(name) is { } check)
+            {
+                await lifecycle.TryTakeForHealthCheckAsync(id, check.Duration(), cancellationToken);
+            }
+            else
+            {
+                // The check left the config while it was due: nothing will run, so nothing keeps the board from the pool.
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                await db.Boards.Where(b => b.Id == id).ExecuteUpdateAsync(s => s.SetProperty(b => b.CheckDue, (string?)null), cancellationToken);
+                events.Publish(new BoardChanged(name));
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Lab;
+
+namespace Portal.Health;
+
+/// <summary>
+/// When a board's check becomes due by itself, decided in the transaction of the change that causes it (a reservation
+/// ended, a teardown failed, maintenance ended, its interval passed). A due check takes the board out of the pool
+/// (<see cref="BoardPool"/>) until <see cref="HealthCheckScheduler"/> starts it.
+/// </summary>
+public sealed class HealthCheckTriggers(IOptionsMonitor<LabOptions> lab)
+{
+    public HealthCheckOptions? CheckOf(string board) =>
+        lab.CurrentValue.FindBoard(board) is { } configured ? lab.CurrentValue.HealthCheckOf(configured) : null;
+
+    /// <summary>Whether checks run by themselves on the board: it has one, is not in maintenance and has not failed it too often in a row.</summary>
+    public static bool RunsByItself(Board board, HealthCheckOptions? check) =>
+        check is not null && board.Health != BoardHealth.Maintenance && board.FailedChecksInRow < check.MaxFailuresInRow;
+
+    /// <summary>
+    /// A user's reservation of the board ended (in its transaction, the board tracked by <paramref name="db"/>): counted
+    /// for <c>AfterReservations</c>. A failed teardown makes a check due when the check asks for it, else puts the board
+    /// in attention, as without checks.
+    /// </summary>
+    internal async Task ReservationEndedAsync(ApplicationDbContext db, string boardName, bool teardownFailed, CancellationToken cancellationToken)
+    {
+        var board = await db.Boards.SingleAsync(b => b.Name == boardName, cancellationToken);
+        var check = CheckOf(boardName);
+        board.ReservationsSinceCheck++;
+        if (teardownFailed)
+        {
+            if (check is { AfterFailedTeardown: true })
+            {
+                board.CheckDue ??= "after a failed teardown";
+            }
+            else
+            {
+                board.Condition = BoardCondition.Attention;
+            }
+        }
+        else if (check?.AfterReservations is { } every && board.ReservationsSinceCheck >= every && RunsByItself(board, check))
+        {
+            board.CheckDue ??= $"after {every} reservation{(every == 1 ? "" : "s")}";
+        }
+    }
+}
