@@ -26,7 +26,7 @@ public sealed class UsagePageTests(BrowserFixture browser) : BrowserTest(browser
         await page.GotoAsync("admin/usage");
         await WaitUntilLiveAsync(page);
 
-        foreach (var table in new[] { "classes", "boards", "starts", "queue", "users" })
+        foreach (var table in new[] { "classes", "boards", "starts", "queue", "users", "health" })
         {
             var section = page.Locator($"[data-usage={table}]");
             await Expect(section.Locator("svg").First).ToBeVisibleAsync();

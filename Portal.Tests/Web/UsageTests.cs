@@ -47,6 +47,11 @@ public sealed class UsageTests : IAsyncLifetime
 
         Assert.Equal(new QueueWaits(Utc(2026, 11, 3, 0, 0), 1, 30, 30), report.QueueWaits[1]);
         Assert.Equal([("alice@lab.test", 2, 3.0), ("bob@lab.test", 1, 0.5)], report.TopUsers.Select(u => (u.User, u.Reservations, u.BusyHours)));
+
+        // Three checks of rpi4 boards in the period, two passed; one before it is left out.
+        var rpi4 = report.HealthChecks.Single(h => h.Class == "rpi4");
+        Assert.Equal((3, 2, 66.7), (rpi4.Checks, rpi4.Passed, rpi4.PassPercent));
+        Assert.Equal(0, report.HealthChecks.Single(h => h.Class == "pine64-a64-lts").Checks);
     }
 
     [Fact]
@@ -68,8 +73,9 @@ public sealed class UsageTests : IAsyncLifetime
         Assert.Equal("user,reservations,busy_hours\r\nalice@lab.test,2,3\r\nbob@lab.test,1,0.5\r\n", await users.Content.ReadAsStringAsync());
         Assert.StartsWith("weekday,00,01,", starts);
         Assert.Contains("\r\nMon,0,0,0,0,0,0,0,0,0,1,", starts);
+        Assert.Contains("\r\nrpi4,3,2,66.7\r\n", await admin.GetStringAsync("/admin/usage/health.csv?from=2026-11-02&to=2026-11-08"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
-        Assert.Equal("There is no usage table 'nothing'; there are boards, classes, starts, queue, users.", (await unknown.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal("There is no usage table 'nothing'; there are boards, classes, starts, queue, users, health.", (await unknown.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
         Assert.Equal("The period must end after it starts and last at most 366 days.", (await tooLong.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
         Assert.Equal(HttpStatusCode.NotFound, (await user.GetAsync("/admin/usage/users.csv?from=2026-11-02&to=2026-11-08")).StatusCode);
     }
@@ -97,7 +103,17 @@ public sealed class UsageTests : IAsyncLifetime
             ReservationId = fromQueue.Id,
         });
         await db.SaveChangesAsync();
+        db.HealthChecks.AddRange(
+            Check(1, boards["rpi-01"].Id, Utc(2026, 11, 4, 3, 0), HealthCheckOutcome.Passed),
+            Check(2, boards["rpi-02"].Id, Utc(2026, 11, 5, 3, 0), HealthCheckOutcome.Passed),
+            Check(3, boards["rpi-02"].Id, Utc(2026, 11, 6, 3, 0), HealthCheckOutcome.Failed),
+            Check(4, boards["rpi-02"].Id, Utc(2026, 10, 6, 3, 0), HealthCheckOutcome.Failed));
+        await db.SaveChangesAsync();
     }
+
+    // Reservation ids far from the seeded ones: the checks' own reservations do not matter here.
+    private static HealthCheckRun Check(int number, int boardId, DateTime at, HealthCheckOutcome outcome) =>
+        new() { BoardId = boardId, ReservationId = 100_000 + number, Trigger = "test", Outcome = outcome, StartedAt = at, FinishedAt = at.AddMinutes(1) };
 
     private static Reservation Ended(string userId, int boardId, DateTime granted, DateTime ended) => new()
     {

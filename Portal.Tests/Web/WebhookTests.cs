@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Data;
+using Portal.Health;
 using Portal.Reservations;
 using Portal.Tests.Support;
 using Portal.Webhooks;
@@ -86,6 +87,30 @@ public sealed class WebhookTests : IAsyncLifetime
         await WaitForAsync(() => _receiver.Received.Count == 2 ? "again" : null);
         using var body = JsonDocument.Parse(_receiver.Received.ElementAt(1).Body);
         Assert.Equal(reservation.Id, body.RootElement.GetProperty("data").GetProperty("id").GetInt32());
+    }
+
+    [Fact]
+    public async Task ABoardsHealthChangeIsAnnouncedWithWhatItWasAndWhy()
+    {
+        var webhooks = _portal.Services.GetRequiredService<WebhookService>();
+        var admin = await _portal.AdminAsync();
+        Assert.Null(await webhooks.AddAsync(admin, _receiver.Url, Secret, WebhookEvents.BoardHealthChanged, CancellationToken.None));
+        var health = _portal.Services.GetRequiredService<BoardHealthService>();
+
+        Assert.Null(await health.SetMaintenanceAsync(admin, "rpi-02", "a new USB cable", CancellationToken.None));
+        var told = await WaitForAsync(() => _receiver.Received.FirstOrDefault());
+
+        Assert.Equal("board.health", told.Event);
+        Assert.Equal(WebhookSender.Signature(Secret, told.Body), told.Signature);
+        using var body = JsonDocument.Parse(told.Body);
+        var data = body.RootElement.GetProperty("data");
+        Assert.Equal(("rpi-02", "maintenance", "unknown", "a new USB cable"), (data.GetProperty("board").GetString(), data.GetProperty("health").GetString(), data.GetProperty("was").GetString(), data.GetProperty("reason").GetString()));
+
+        // A change that leaves its health as it was (a reservation) tells the webhook nothing.
+        var holder = await _portal.CreateUserAsync("holder@lab.test", Password);
+        Assert.NotNull((await _portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "rpi-01", null, CancellationToken.None)).Reservation);
+        await Task.Delay(1000);
+        Assert.Single(_receiver.Received);
     }
 
     [Fact]

@@ -14,6 +14,9 @@ public enum WebhookEvents
 
     /// <summary>A sandbox container failed.</summary>
     SandboxFailed = 4,
+
+    /// <summary>A board's health changed: good, bad, maintenance, unknown or offline.</summary>
+    BoardHealthChanged = 8,
 }
 
 /// <summary>An admin's URL that the portal POSTs lab events to, each body signed with the shared secret.</summary>

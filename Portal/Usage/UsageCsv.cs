@@ -6,7 +6,7 @@ namespace Portal.Usage;
 /// <summary>Each table of the Usage page as CSV (RFC 4180, invariant numbers, UTC times), for a spreadsheet.</summary>
 public static class UsageCsv
 {
-    public static readonly IReadOnlyList<string> Tables = ["boards", "classes", "starts", "queue", "users"];
+    public static readonly IReadOnlyList<string> Tables = ["boards", "classes", "starts", "queue", "users", "health"];
 
     public static string Write(UsageReport report, string table)
     {
@@ -50,6 +50,14 @@ public static class UsageCsv
                 foreach (var u in report.TopUsers)
                 {
                     Row(csv, u.User, u.Reservations, u.BusyHours);
+                }
+
+                break;
+            case "health":
+                Row(csv, "class", "checks", "passed", "pass_percent");
+                foreach (var h in report.HealthChecks)
+                {
+                    Row(csv, h.Class, h.Checks, h.Passed, h.PassPercent);
                 }
 
                 break;

@@ -20,6 +20,11 @@ public sealed record ClassBusyHours(string Class, IReadOnlyList<double> HoursPer
 
 public sealed record UserUsage(string User, int Reservations, double BusyHours);
 
+public sealed record ClassHealthChecks(string Class, int Checks, int Passed)
+{
+    public double PassPercent => Checks == 0 ? 0 : Math.Round(100.0 * Passed / Checks, 1);
+}
+
 public sealed record QueueWaits(DateTime Bucket, int Granted, double P50Minutes, double P95Minutes);
 
 /// <summary>How the lab was used in a period, for the admin's Usage page and its CSV exports.</summary>
@@ -30,7 +35,8 @@ public sealed record UsageReport(
     IReadOnlyList<ClassBusyHours> Classes,
     int[,] StartsByWeekdayAndHour,
     IReadOnlyList<QueueWaits> QueueWaits,
-    IReadOnlyList<UserUsage> TopUsers)
+    IReadOnlyList<UserUsage> TopUsers,
+    IReadOnlyList<ClassHealthChecks> HealthChecks)
 {
     /// <summary>Boards busy less than this share of the period count as rarely used.</summary>
     public const double RarelyUsedPercent = 5;
@@ -74,6 +80,12 @@ public sealed class UsageService(IDbContextFactory<ApplicationDbContext> dbFacto
         var waits = await db.Queue.AsNoTracking()
             .Where(q => q.ReservationId != null)
             .Join(db.Reservations.Where(r => r.GrantedAt >= period.From && r.GrantedAt < period.To), q => q.ReservationId, r => r.Id, (q, r) => new { q.CreatedAt, r.GrantedAt })
+            .ToListAsync(cancellationToken);
+
+        var checks = await db.HealthChecks.AsNoTracking()
+            .Where(c => c.StartedAt >= period.From && c.StartedAt < period.To && c.Outcome != HealthCheckOutcome.Running)
+            .GroupBy(c => c.Board.Class.Name)
+            .Select(g => new ClassHealthChecks(g.Key, g.Count(), g.Count(c => c.Outcome == HealthCheckOutcome.Passed)))
             .ToListAsync(cancellationToken);
 
         var buckets = new List<DateTime>();
@@ -125,7 +137,8 @@ public sealed class UsageService(IDbContextFactory<ApplicationDbContext> dbFacto
             }).ToList(),
             perUser.OrderByDescending(u => u.Value.Hours).ThenBy(u => u.Key).Take(TopUserCount)
                 .Select(u => new UserUsage(u.Key, u.Value.Count, Math.Round(u.Value.Hours, 2)))
-                .ToList());
+                .ToList(),
+            classNames.Select(c => checks.SingleOrDefault(k => k.Class == c) ?? new ClassHealthChecks(c, 0, 0)).ToList());
     }
 
     private static void AddToBuckets(double[] hours, List<DateTime> buckets, TimeSpan size, DateTime start, DateTime end)

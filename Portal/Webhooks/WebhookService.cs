@@ -25,6 +25,7 @@ public sealed class WebhookService(IDbContextFactory<ApplicationDbContext> dbFac
         WebhookEvents.QueueGranted => "queue.granted",
         WebhookEvents.LeaseEnding => "lease.ending",
         WebhookEvents.SandboxFailed => "sandbox.failed",
+        WebhookEvents.BoardHealthChanged => "board.health",
         _ => throw new ArgumentOutOfRangeException(nameof(single), single, "not a single webhook event"),
     };
 

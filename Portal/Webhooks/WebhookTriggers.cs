@@ -5,10 +5,32 @@ using Portal.Reservations;
 
 namespace Portal.Webhooks;
 
-/// <summary>Turns the lab's events into webhook deliveries, after they committed, off the request that caused them.</summary>
-internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory<ApplicationDbContext> dbFactory)
-    : ILabEventHandler<ReservationChanged>, ILabEventHandler<SandboxChanged>
+/// <summary>Turns the lab's events into webhook deliveries, after they committed, off the request that caused them; a board's health change among its changes.</summary>
+internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory<ApplicationDbContext> dbFactory, TimeProvider clock)
+    : ILabEventHandler<ReservationChanged>, ILabEventHandler<SandboxChanged>, ILabEventHandler<BoardChanged>, IHostedService
 {
+    // Each board's health as last seen, to tell a change of health from the board's other changes; read from the
+    // database at start (before the lab events are handled), so a change made while the portal was down is not announced.
+    private readonly Dictionary<string, string> _health = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TaskCompletionSource _known = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var board in await HealthOfAsync(null, cancellationToken))
+            {
+                _health[board.Name] = board.Health;
+            }
+        }
+        finally
+        {
+            _known.TrySetResult();
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task HandleAsync(ReservationChanged labEvent, CancellationToken cancellationToken)
     {
         if (labEvent is not { FromQueue: true, Granted: true })
@@ -21,6 +43,36 @@ internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory
             .Select(r => new { r.Id, Board = r.Board.Name, User = r.User!.Email, r.ExpiresAt })
             .SingleAsync(cancellationToken);
         await webhooks.EnqueueAsync(WebhookEvents.QueueGranted, $"queue-granted:{reservation.Id}", reservation, cancellationToken);
+    }
+
+    public async Task HandleAsync(BoardChanged labEvent, CancellationToken cancellationToken)
+    {
+        await _known.Task.WaitAsync(cancellationToken);
+        foreach (var board in await HealthOfAsync(labEvent.Board, cancellationToken))
+        {
+            var was = _health.GetValueOrDefault(board.Name);
+            _health[board.Name] = board.Health;
+            if (was is not null && was != board.Health)
+            {
+                var data = new { board = board.Name, health = board.Health, was, reason = board.Reason };
+                await webhooks.EnqueueAsync(WebhookEvents.BoardHealthChanged, $"board-health:{board.Name}:{clock.GetUtcNow().UtcDateTime.Ticks}", data, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A board's health as webhooks name it: offline when its hardware does not answer, else good, bad, maintenance or unknown.</summary>
+    private async Task<List<(string Name, string Health, string? Reason)>> HealthOfAsync(string? board, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var boards = await db.Boards.AsNoTracking()
+            .Where(b => b.RetiredAt == null && (board == null || b.Name == board))
+            .Select(b => new { b.Name, b.Health, b.Condition, b.HealthNote, b.OfflineReason })
+            .ToListAsync(cancellationToken);
+        return boards
+            .Select(b => b.Condition == BoardCondition.Offline
+                ? (b.Name, "offline", b.OfflineReason)
+                : (b.Name, b.Health.ToString().ToLowerInvariant(), b.HealthNote))
+            .ToList();
     }
 
     public async Task HandleAsync(SandboxChanged labEvent, CancellationToken cancellationToken)
@@ -112,6 +164,8 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<WebhookService>();
         services.AddLabEventHandler<ReservationChanged, WebhookTriggers>();
         services.AddLabEventHandler<SandboxChanged, WebhookTriggers>();
+        services.AddLabEventHandler<BoardChanged, WebhookTriggers>();
+        services.AddHostedService(services => services.GetRequiredService<WebhookTriggers>());
         services.AddHostedService<LeaseEndingWebhooks>();
         return services;
     }

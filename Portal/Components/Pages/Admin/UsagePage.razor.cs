@@ -16,6 +16,8 @@ public partial class UsagePage
     private List<ChartSeries<double>> _startSeries = [];
     private List<ChartSeries<double>> _queueSeries = [];
     private List<ChartSeries<double>> _userSeries = [];
+    private List<ChartSeries<double>> _healthSeries = [];
+    private string[] _healthLabels = [];
     private string[] _bucketLabels = [];
     private string[] _boardLabels = [];
     private string[] _userLabels = [];
@@ -64,6 +66,8 @@ public partial class UsagePage
         _queueSeries = [Series("p50", report.QueueWaits.Select(q => q.P50Minutes)), Series("p95", report.QueueWaits.Select(q => q.P95Minutes))];
         _userLabels = report.TopUsers.Select(u => u.User).ToArray();
         _userSeries = [Series("Busy hours", report.TopUsers.Select(u => u.BusyHours))];
+        _healthLabels = report.HealthChecks.Select(h => h.Class).ToArray();
+        _healthSeries = [Series("Pass %", report.HealthChecks.Select(h => h.PassPercent))];
         _report = report;
     }
 

@@ -9,7 +9,7 @@ namespace Portal.Components.Pages.Admin;
 /// <summary>Admins add, switch off, ping and remove webhooks, and read the delivery log.</summary>
 public partial class WebhooksPage
 {
-    private static readonly WebhookEvents[] Events = [WebhookEvents.QueueGranted, WebhookEvents.LeaseEnding, WebhookEvents.SandboxFailed];
+    private static readonly WebhookEvents[] Events = [WebhookEvents.QueueGranted, WebhookEvents.LeaseEnding, WebhookEvents.SandboxFailed, WebhookEvents.BoardHealthChanged];
 
     private IReadOnlyList<WebhookView> _webhooks = [];
     private IReadOnlyList<WebhookDeliveryView> _deliveries = [];
@@ -34,6 +34,7 @@ public partial class WebhooksPage
         WebhookEvents.QueueGranted => "A queued request is granted (queue.granted)",
         WebhookEvents.LeaseEnding => "A lease ends in 10 minutes (lease.ending)",
         WebhookEvents.SandboxFailed => "A sandbox failed (sandbox.failed)",
+        WebhookEvents.BoardHealthChanged => "A board's health changes (board.health)",
         _ => single.ToString(),
     };
 
