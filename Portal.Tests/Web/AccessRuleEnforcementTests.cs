@@ -56,6 +56,22 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         ["POST /api/v1/boards/{name}/deploy"] = ("holder", async (c, _) => await c.PostAsJsonAsync("/api/v1/boards/pine-02/deploy", new ApiDeployRequest(new() { ["image"] = $"{await ArtifactAsync()}" }, null))),
         ["GET /api/v1/reservations/{id:int}/deployments"] = ("holder", (c, id) => c.GetAsync($"/api/v1/reservations/{id}/deployments")),
         ["GET /api/v1/boards/{name}/power"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02/power")),
+        ["GET /api/v1/boards/{name}/health"] = ("token", (c, _) => c.GetAsync("/api/v1/boards/pine-02/health")),
+        // The QEMU boards, which no other case uses, have a health check here: a check and maintenance change only them.
+        ["POST /api/v1/admin/boards/{name}/health-check"] = ("admin", (c, _) => c.PostAsync("/api/v1/admin/boards/qemu-01/health-check", null)),
+        ["PUT /api/v1/admin/boards/{name}/maintenance"] = ("admin", (c, _) => c.PutAsJsonAsync("/api/v1/admin/boards/qemu-02/maintenance", new MaintenanceRequest("access test"))),
+        ["DELETE /api/v1/admin/boards/{name}/maintenance"] = ("admin", (c, _) => CreatedThenAsync(c,
+            async () => (await _admin.PutAsJsonAsync("/api/v1/admin/boards/qemu-02/maintenance", new MaintenanceRequest("access test"))).IsSuccessStatusCode ? "qemu-02" : "",
+            board => c.DeleteAsync($"/api/v1/admin/boards/{board}/maintenance"))),
+        ["POST /api/v1/admin/boards/{name}/health/clear"] = ("admin", (c, _) => CreatedThenAsync(c,
+            async () =>
+            {
+                await using var db = await _portal.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync();
+                await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
+                    db.Boards.Where(b => b.Name == "qemu-01"), set => set.SetProperty(b => b.Health, BoardHealth.Bad).SetProperty(b => b.HealthNote, "access test"));
+                return "qemu-01";
+            },
+            board => c.PostAsync($"/api/v1/admin/boards/{board}/health/clear", null))),
         ["POST /api/v1/boards/{name}/power"] = ("holder", (c, _) => c.PostAsJsonAsync("/api/v1/boards/pine-02/power", new PowerRequest("on"))),
         ["POST /api/v1/boards/{name}/break"] = ("holder", (c, _) => c.PostAsync("/api/v1/boards/pine-02/break", null)),
         ["GET /api/v1/boards/{name}/console"] = ("ConsoleRead", (c, _) => WebSocketAsync(c, "/api/v1/boards/pine-02/console")),
@@ -186,7 +202,9 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
             .WithSetting("Lab:Boards:1:Ssh:User", "root")
             .WithSetting("Lab:Boards:1:Ssh:Password", "unused")
             .WithSetting("Lab:Boards:1:Tunnels:0", $"{_tunnelPort}");
-        _portal.WithSetting("Lab:Containers:StopGrace", "00:00:00");
+        _portal.WithSetting("Lab:Containers:StopGrace", "00:00:00")
+            .WithSetting("Lab:Classes:qemu-x86_64:HealthCheck:Steps:0:Expect", "login:")
+            .WithSetting("Lab:Classes:qemu-x86_64:HealthCheck:Steps:0:Timeout", "00:00:01");
         _allowed = await _portal.TokenClientAsync("allowed@lab.test");
         _denied = await _portal.TokenClientAsync("denied@lab.test");
         _anonymous = _portal.CreateClient();
