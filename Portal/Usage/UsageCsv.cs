@@ -62,11 +62,15 @@ public static class UsageCsv
 
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(table), table, $"There is no usage table '{table}'; there are {string.Join(", ", Tables)}.");
+                throw new ArgumentOutOfRangeException(nameof(table), table, UnknownTable(table));
         }
 
         return csv.ToString();
     }
+
+    /// <summary>What is wrong with asking for <paramref name="table"/>, in one sentence; null when it is one of <see cref="Tables"/>.</summary>
+    public static string? UnknownTable(string table) =>
+        Tables.Contains(table) ? null : $"There is no usage table '{table}'; there are {string.Join(", ", Tables)}.";
 
     /// <summary>Monday first, as the heat map shows them.</summary>
     public static readonly IReadOnlyList<string> Weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -98,13 +102,9 @@ public static class UsageEndpoints
             }
 
             var period = new UsagePeriod(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-            if (!Tables.Contains(table) || period.To <= period.From || period.Length > UsageService.LongestPeriod)
+            if ((UsageCsv.UnknownTable(table) ?? period.Problem) is { } problem)
             {
-                return Results.Problem(
-                    statusCode: StatusCodes.Status400BadRequest,
-                    detail: !Tables.Contains(table)
-                        ? $"There is no usage table '{table}'; there are {string.Join(", ", Tables)}."
-                        : $"The period must end after it starts and last at most {UsageService.LongestPeriod.TotalDays:0} days.");
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: problem);
             }
 
             var csv = UsageCsv.Write(await usage.ReportAsync(period, ct), table);
@@ -112,6 +112,4 @@ public static class UsageEndpoints
         }).RequireAuthorization();
         return endpoints;
     }
-
-    private static IReadOnlyList<string> Tables => UsageCsv.Tables;
 }

@@ -6,7 +6,15 @@ namespace Portal.Usage;
 /// <summary>A period of the lab's history, in UTC: from <see cref="From"/> up to, not including, <see cref="To"/>.</summary>
 public sealed record UsagePeriod(DateTime From, DateTime To)
 {
+    /// <summary>The longest period a report covers.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(366);
+
     public TimeSpan Length => To - From;
+
+    /// <summary>Why no report covers this period, in one sentence; null when one does.</summary>
+    public string? Problem => To <= From || Length > Longest
+        ? $"The period must end after it starts and last at most {Longest.TotalDays:0} days."
+        : null;
 
     /// <summary>Days for periods up to two months, weeks (from Monday) beyond: a bar chart stays readable.</summary>
     public TimeSpan Bucket => Length <= TimeSpan.FromDays(62) ? TimeSpan.FromDays(1) : TimeSpan.FromDays(7);
@@ -54,14 +62,11 @@ public sealed class UsageService(IDbContextFactory<ApplicationDbContext> dbFacto
     /// <summary>How many users the top list shows.</summary>
     public const int TopUserCount = 10;
 
-    /// <summary>The longest period a report covers.</summary>
-    public static readonly TimeSpan LongestPeriod = TimeSpan.FromDays(366);
-
     public async Task<UsageReport> ReportAsync(UsagePeriod period, CancellationToken cancellationToken)
     {
-        if (period.To <= period.From || period.Length > LongestPeriod)
+        if (period.Problem is { } problem)
         {
-            throw new ArgumentOutOfRangeException(nameof(period), period, $"A usage period must end after it starts and last at most {LongestPeriod.TotalDays:0} days.");
+            throw new ArgumentOutOfRangeException(nameof(period), period, problem);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -19,6 +19,8 @@ public sealed class WebhookService(IDbContextFactory<ApplicationDbContext> dbFac
     public const int MinSecretLength = 16;
     public const int MaxSecretLength = 200;
 
+    private const string AdminsOnly = "Only admins manage webhooks.";
+
     /// <summary>The names of the events in bodies and headers.</summary>
     public static string NameOf(WebhookEvents single) => single switch
     {
@@ -42,7 +44,7 @@ public sealed class WebhookService(IDbContextFactory<ApplicationDbContext> dbFac
     {
         if (!actor.IsAdmin)
         {
-            return "Only admins manage webhooks.";
+            return AdminsOnly;
         }
 
         if (Invalid(url, secret, events) is { } error)
@@ -123,7 +125,7 @@ public sealed class WebhookService(IDbContextFactory<ApplicationDbContext> dbFac
     {
         if (!actor.IsAdmin)
         {
-            return "Only admins manage webhooks.";
+            return AdminsOnly;
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -48,13 +48,11 @@ public partial class UsagePage
         }
 
         var period = new UsagePeriod(DateTime.SpecifyKind(start.Date, DateTimeKind.Utc), DateTime.SpecifyKind(end.Date.AddDays(1), DateTimeKind.Utc));
-        if (period.Length > UsageService.LongestPeriod)
+        if ((_error = period.Problem) is not null)
         {
-            _error = $"Pick a period of at most {UsageService.LongestPeriod.TotalDays:0} days.";
             return;
         }
 
-        _error = null;
         var report = await Usage.ReportAsync(period, CancellationToken.None);
         _bucketLabels = report.Buckets.Select(b => b.ToString("MM-dd", CultureInfo.InvariantCulture)).ToArray();
         _classSeries = report.Classes.Select(c => Series(c.Class, c.HoursPerBucket)).ToList();
