@@ -51,6 +51,8 @@ internal static class ConsolesBenchmark
                 ["Circuits:MaxTotal"] = Math.Max(circuits, new CircuitLimitOptions().MaxTotal).ToString(CultureInfo.InvariantCulture),
                 ["Circuits:MaxPerUser"] = Math.Max(perUser, new CircuitLimitOptions().MaxPerUser).ToString(CultureInfo.InvariantCulture),
                 ["Portal:RateLimits:LoginAttemptsPerMinute"] = "100000",
+                // Consoles close with their last page, before the boards go away at the end.
+                ["Consoles:IdleClose"] = "00:00:00",
             };
             for (var board = 0; board < boards; board++)
             {

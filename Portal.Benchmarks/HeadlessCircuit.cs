@@ -35,6 +35,7 @@ internal sealed partial class HeadlessCircuit : IAsyncDisposable
     private long _renderBatches;
     private long _nextJsObjectId = 1000;
     private long _nextCallId;
+    private volatile bool _closing;
     private long _terminalObjectId;
 
     private HeadlessCircuit(HubConnection connection, Action<byte[]>? terminalOutput) => (_connection, _terminalOutput) = (connection, terminalOutput);
@@ -119,7 +120,7 @@ internal sealed partial class HeadlessCircuit : IAsyncDisposable
         {
             Interlocked.Increment(ref _renderBatches);
             _firstRender.TrySetResult();
-            await _connection.SendAsync("OnRenderCompleted", (long)args[0]!, null);
+            await ReplyAsync("OnRenderCompleted", (long)args[0]!, null);
         });
         // (handle, identifier, arguments as JSON, result type, target object, call type), as .NET 10 sends them.
         _connection.On("JS.BeginInvokeJS", [typeof(long), typeof(string), typeof(string), typeof(int), typeof(long), typeof(int)], async args =>
@@ -132,13 +133,13 @@ internal sealed partial class HeadlessCircuit : IAsyncDisposable
                 NoteTerminal(arguments);
             }
 
-            await _connection.SendAsync("EndInvokeJSFromDotNet", handle, true, new JsonArray(handle, true, Answer(identifier, (int)args[3]!)).ToJsonString());
+            await ReplyAsync("EndInvokeJSFromDotNet", handle, true, new JsonArray(handle, true, Answer(identifier, (int)args[3]!)).ToJsonString());
             if (written is not null)
             {
                 _terminalOutput?.Invoke(written);
                 // As Terminal.razor.js does once xterm.js rendered the write: invokeMethodAsync('Acknowledge', bytes.length).
                 var callId = Interlocked.Increment(ref _nextCallId).ToString(CultureInfo.InvariantCulture);
-                await _connection.SendAsync("BeginInvokeDotNetFromJS", callId, null, "Acknowledge", Interlocked.Read(ref _terminalObjectId), $"[{written.Length}]");
+                await ReplyAsync("BeginInvokeDotNetFromJS", callId, null, "Acknowledge", Interlocked.Read(ref _terminalObjectId), $"[{written.Length}]");
             }
         });
         // Byte arrays of JS interop calls travel beside them, before the call that names them as {"__byte[]": id}.
@@ -185,7 +186,23 @@ internal sealed partial class HeadlessCircuit : IAsyncDisposable
             ? bytes
             : null;
 
-    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+    // A reply that races with closing the page has nobody left to reach, as in a tab being closed.
+    private async Task ReplyAsync(string method, params object?[] args)
+    {
+        try
+        {
+            await _connection.SendCoreAsync(method, args);
+        }
+        catch (Exception ex) when (_closing && ex is ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _closing = true;
+        await _connection.DisposeAsync();
+    }
 
     // <!--Blazor:{"type":"server",...}--> opens each interactive server root component in the prerendered page.
     [GeneratedRegex("""<!--Blazor:(?<json>\{"type":"server".*?\})-->""")]
