@@ -11,11 +11,12 @@ namespace Portal.Benchmarks;
 /// The serial console in Chromium, against wetty on the same pty: echo latency of single keys and the throughput of
 /// a flood, each measured in the page from the keydown to the frame xterm.js rendered, with the server's memory.
 /// The board is a real bash on a pty made by socat; the portal opens it with its <c>serial</c> driver, and wetty
-/// runs socat on the same device, one after the other.
+/// runs socat on the same device, one after the other. The whole comparison runs RUNS times in a row, each on a fresh
+/// board and portal: a run that stalls is reported and fails the benchmark (its own check that it finishes).
 /// </summary>
-internal sealed class ConsoleBenchmark(int keys, int megabytes)
+internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
 {
-    public const string Usage = "console [keys=1000] [megabytes=10]";
+    public const string Usage = "console [keys=1000] [megabytes=10] [runs=3]";
 
     private const string Socat = "/usr/bin/socat";
     private const string BoardName = "bench-board";
@@ -28,7 +29,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
     public static Task<int> RunAsync(string[] args) =>
         new ConsoleBenchmark(
             args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000,
-            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).RunAsync();
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3).RunAsync();
 
     private async Task<int> RunAsync()
     {
@@ -48,19 +50,40 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             return 2;
         }
 
+        var wettyMain = await InstallWettyAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
+        var unfinished = 0;
+        for (var run = 1; run <= runs; run++)
+        {
+            Console.WriteLine($"run {run} of {runs}");
+            try
+            {
+                await RunOnceAsync(browser, wettyMain);
+            }
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException or InvalidOperationException)
+            {
+                // Its own check: a run that stalls (nothing rendered within 300 s) is a failure of the benchmark, not a figure.
+                Console.WriteLine($"run {run} of {runs} did not finish: {ex.Message}");
+                unfinished++;
+            }
+        }
+
+        Console.WriteLine(unfinished == 0 ? $"all {runs} runs finished" : $"{unfinished} of {runs} runs did not finish");
+        return unfinished == 0 ? 0 : 1;
+    }
+
+    private async Task RunOnceAsync(IBrowser browser, string wettyMain)
+    {
         var directory = Directory.CreateTempSubdirectory("portal-console-bench-").FullName;
         try
         {
-            var wettyMain = await InstallWettyAsync();
             await using var board = await BoardShell.StartAsync(Path.Combine(directory, "board"));
-            using var playwright = await Playwright.CreateAsync();
-            await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
 
             // wetty first: killing it closes the device, while the portal keeps a console open until it is idle.
             var wetty = await MeasureWettyAsync(browser, board.Device, wettyMain);
             var portal = await MeasurePortalAsync(browser, board.Device, directory);
             Print(portal, wetty);
-            return 0;
         }
         finally
         {
