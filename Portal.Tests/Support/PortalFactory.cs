@@ -9,16 +9,23 @@ using Portal.Reservations;
 
 namespace Portal.Tests.Support;
 
-/// <summary>The whole portal, as `dotnet run` starts it, on its own temporary SQLite file.</summary>
-public sealed class PortalFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The whole portal, as `dotnet run` starts it, on its own temporary database: a SQLite file, or a PostgreSQL database
+/// when <paramref name="databaseProvider"/> (or PORTAL_TEST_DATABASE) says <c>postgres</c>.
+/// </summary>
+public sealed class PortalFactory(string? databaseProvider = null) : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@localhost";
     public const string AdminPassword = "Test-Admin-Pass-1";
 
     private readonly Dictionary<string, string?> _settings = [];
     private readonly List<Action<IServiceCollection>> _services = [];
+    private PortalDatabase? _database;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
+
+    /// <summary>This portal's database, unless a test sets <c>ConnectionStrings:Portal</c> itself.</summary>
+    public PortalDatabase Database => _database ??= PortalDatabase.Create(databaseProvider ?? PortalDatabase.DefaultProvider, DataDirectory);
 
     /// <summary>This portal's <c>portal.owner</c> label: its reconciler touches no other test's containers.</summary>
     public string ContainerOwner { get; } = DockerEngine.NewOwner();
@@ -65,7 +72,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(DataDirectory, "portal.db")}");
+        if (!_settings.ContainsKey("ConnectionStrings:Portal"))
+        {
+            builder.UseSetting("ConnectionStrings:Portal", Database.ConnectionString);
+        }
+
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
@@ -90,6 +101,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
         Directory.Delete(DataDirectory, recursive: true);
     }
 }

@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Api;
+using Portal.Data;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Web;
+
+/// <summary>The portal on PostgreSQL (<c>ConnectionStrings:Portal</c> = <c>Host=...</c>), against a real server.</summary>
+public sealed class PostgresTests
+{
+    [PostgresFact]
+    public async Task AFirstStartOnAnEmptyServerCreatesTheDatabaseAppliesTheMigrationsLoadsTheDemoLabAndMakesTheFirstAdmin()
+    {
+        await using var portal = new PortalFactory(PortalDatabase.Postgres);
+
+        var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
+        var boards = await admin.GetFromJsonAsync<List<ApiBoard>>("api/v1/boards");
+        await portal.LoggedInClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        Assert.Contains(boards!, b => b.Name == "rpi-01");
+        Assert.Contains(boards!, b => b.Name == "qemu-01");
+        await using var db = await portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync();
+        Assert.Equal("Npgsql.EntityFrameworkCore.PostgreSQL", db.Database.ProviderName);
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.True(await PostgresServer.Instance.ExistsAsync(db.Database.GetDbConnection().Database!));
+    }
+
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [InlineData(PortalDatabase.Postgres)]
+    public void EachProvidersMigrationsMatchTheModel(string provider)
+    {
+        // A model change needs a migration for each provider (README, "PostgreSQL"); the tools need no server for this.
+        using ApplicationDbContext db = provider == PortalDatabase.Sqlite
+            ? new ApplicationDbContext(new DbContextOptionsBuilder<ApplicationDbContext>().UseSqlite("Data Source=:memory:").Options)
+            : new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql("Host=localhost;Database=portal").Options);
+
+        Assert.False(db.Database.HasPendingModelChanges(), $"The model has changed since the last {provider} migration: add one with the {provider} command of the README's \"PostgreSQL\" section.");
+        Assert.NotEmpty(db.Database.GetMigrations());
+    }
+
+    [Theory]
+    [InlineData("Data Source=data/portal.db", "Sqlite")]
+    [InlineData("Host=db.lab;Database=portal;Username=portal;Password=x", "Postgres")]
+    [InlineData("Server=db.lab;Database=portal", "Postgres")]
+    public void TheConnectionStringChoosesTheProvider(string connectionString, string expected) =>
+        Assert.Equal(expected, DataServiceCollectionExtensions.ProviderOf(connectionString).ToString());
+
+    [Theory]
+    [InlineData("Database=portal;Username=portal")]
+    [InlineData("Host=db.lab;Data Source=portal.db")]
+    public void AConnectionStringOfNeitherProviderStopsTheStartNamingTheKey(string connectionString)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => DataServiceCollectionExtensions.ProviderOf(connectionString));
+
+        Assert.StartsWith("ConnectionStrings:Portal must name either a SQLite file (Data Source=FILE) or a PostgreSQL server (Host=HOST;Database=NAME;...)", error.Message);
+    }
+}
