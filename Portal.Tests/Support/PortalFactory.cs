@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Portal.Identity;
 using Portal.Reservations;
 
@@ -11,24 +12,32 @@ namespace Portal.Tests.Support;
 
 /// <summary>
 /// The whole portal, as `dotnet run` starts it, on its own temporary database: a SQLite file, or a PostgreSQL database
-/// when <paramref name="databaseProvider"/> (or PORTAL_TEST_DATABASE) says <c>postgres</c>.
+/// when <see cref="WithDatabase"/> (or PORTAL_TEST_DATABASE) says <c>postgres</c>.
 /// </summary>
-public sealed class PortalFactory(string? databaseProvider = null) : WebApplicationFactory<Program>
+public sealed class PortalFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@localhost";
     public const string AdminPassword = "Test-Admin-Pass-1";
 
     private readonly Dictionary<string, string?> _settings = [];
     private readonly List<Action<IServiceCollection>> _services = [];
+    private string _databaseProvider = PortalDatabase.DefaultProvider;
     private PortalDatabase? _database;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
 
     /// <summary>This portal's database, unless a test sets <c>ConnectionStrings:Portal</c> itself.</summary>
-    public PortalDatabase Database => _database ??= PortalDatabase.Create(databaseProvider ?? PortalDatabase.DefaultProvider, DataDirectory);
+    public PortalDatabase Database => _database ??= PortalDatabase.Create(_databaseProvider, DataDirectory);
 
     /// <summary>This portal's <c>portal.owner</c> label: its reconciler touches no other test's containers.</summary>
     public string ContainerOwner { get; } = DockerEngine.NewOwner();
+
+    /// <summary>Runs the portal on a new database of this provider (<see cref="PortalDatabase.Sqlite"/> or <see cref="PortalDatabase.Postgres"/>).</summary>
+    public PortalFactory WithDatabase(string provider)
+    {
+        _databaseProvider = provider;
+        return this;
+    }
 
     /// <summary>Overrides one config key, as an environment variable or appsettings entry would.</summary>
     public PortalFactory WithSetting(string key, string? value)
@@ -100,7 +109,10 @@ public sealed class PortalFactory(string? databaseProvider = null) : WebApplicat
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+
+        // As when a portal's process ends: its pooled connections go (a reset may drop the database next).
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
         if (_database is not null)
         {
             await _database.DisposeAsync();

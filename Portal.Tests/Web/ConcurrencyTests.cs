@@ -83,7 +83,7 @@ public sealed class ConcurrencyTests : IAsyncDisposable
 
     private async Task StartAsync(string database)
     {
-        _portal = new PortalFactory(database)
+        _portal = new PortalFactory().WithDatabase(database)
             .WithSetting("Lab:Classes:farm:Arch", "arm64")
             .WithSetting("Lab:Boards:4:Name", "farm-1").WithSetting("Lab:Boards:4:Class", "farm")
             .WithSetting("Lab:Boards:5:Name", "farm-2").WithSetting("Lab:Boards:5:Class", "farm")

@@ -14,7 +14,7 @@ public sealed class DataProtectionTests
     [PostgresData]
     public async Task WhatOneInstanceProtectsAnotherOnTheSameDatabaseUnprotects(string database)
     {
-        await using var first = new PortalFactory(database);
+        await using var first = new PortalFactory().WithDatabase(database);
         var connection = first.Database.ConnectionString;
         var sealedByFirst = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("cookie").Protect("signed in as ada");
         await using var second = new PortalFactory().WithSetting("ConnectionStrings:Portal", connection);

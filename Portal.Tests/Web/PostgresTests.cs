@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
+using Npgsql;
 using Portal.Data;
+using Portal.Identity;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Web;
@@ -13,7 +15,7 @@ public sealed class PostgresTests
     [PostgresFact]
     public async Task AFirstStartOnAnEmptyServerCreatesTheDatabaseAppliesTheMigrationsLoadsTheDemoLabAndMakesTheFirstAdmin()
     {
-        await using var portal = new PortalFactory(PortalDatabase.Postgres);
+        await using var portal = new PortalFactory().WithDatabase(PortalDatabase.Postgres);
 
         var admin = await portal.TokenClientAsync(PortalFactory.AdminEmail);
         var boards = await admin.GetFromJsonAsync<List<ApiBoard>>("api/v1/boards");
@@ -25,6 +27,44 @@ public sealed class PostgresTests
         Assert.Equal("Npgsql.EntityFrameworkCore.PostgreSQL", db.Database.ProviderName);
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
         Assert.True(await PostgresServer.Instance.ExistsAsync(db.Database.GetDbConnection().Database!));
+    }
+
+    [PostgresFact]
+    public async Task ResetDropsThePostgresDatabaseSaysSoAndTheNextStartBeginsAgain()
+    {
+        var folder = Directory.CreateTempSubdirectory("portal-reset-postgres-").FullName;
+        await using var database = PortalDatabase.Create(PortalDatabase.Postgres, folder);
+        var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database!;
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Portal"] = database.ConnectionString,
+            ["Consoles:LogDirectory"] = Path.Combine(folder, "console-logs"),
+            ["Artifacts:Directory"] = Path.Combine(folder, "artifacts"),
+            ["Lab:Qemu:StateDirectory"] = Path.Combine(folder, "qemu"),
+            ["Lab:Containers:Owner"] = DockerEngine.NewOwner(),
+        };
+        try
+        {
+            await using (var first = Portal(settings))
+            {
+                await first.CreateUserAsync("gone@lab.test", "Gone-Pass-1234");
+            }
+
+            Assert.True(await PostgresServer.Instance.ExistsAsync(name));
+            var reset = await ResetTests.ResetAsync(settings, ["--yes"], "");
+
+            Assert.True(reset.ExitCode == 0, reset.Output);
+            Assert.Contains($"This removes, for good: the PostgreSQL database {name} on ", reset.Output);
+            Assert.Contains($"Removed the PostgreSQL database {name} on ", reset.Output);
+            Assert.False(await PostgresServer.Instance.ExistsAsync(name));
+            await using var next = Portal(settings);
+            var users = await next.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None);
+            Assert.Equal([PortalFactory.AdminEmail], users.Select(u => u.Email));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]
@@ -56,5 +96,16 @@ public sealed class PostgresTests
         var error = Assert.Throws<InvalidOperationException>(() => DataServiceCollectionExtensions.ProviderOf(connectionString));
 
         Assert.StartsWith("ConnectionStrings:Portal must name either a SQLite file (Data Source=FILE) or a PostgreSQL server (Host=HOST;Database=NAME;...)", error.Message);
+    }
+
+    private static PortalFactory Portal(IReadOnlyDictionary<string, string> settings)
+    {
+        var portal = new PortalFactory();
+        foreach (var (key, value) in settings)
+        {
+            portal.WithSetting(key, value);
+        }
+
+        return portal;
     }
 }
