@@ -11,11 +11,12 @@ namespace Portal.Benchmarks;
 /// The serial console in Chromium, against wetty on the same pty: echo latency of single keys and the throughput of
 /// a flood, each measured in the page from the keydown to the frame xterm.js rendered, with the server's memory.
 /// The board is a real bash on a pty made by socat; the portal opens it with its <c>serial</c> driver, and wetty
-/// runs socat on the same device, one after the other.
+/// runs socat on the same device, one after the other. The whole comparison runs RUNS times in a row, each on a fresh
+/// board and portal: a run that stalls is reported and fails the benchmark (its own check that it finishes).
 /// </summary>
-internal sealed class ConsoleBenchmark(int keys, int megabytes)
+internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
 {
-    public const string Usage = "console [keys=1000] [megabytes=10]";
+    public const string Usage = "console [keys=1000] [megabytes=10] [runs=3]";
 
     private const string Socat = "/usr/bin/socat";
     private const string BoardName = "bench-board";
@@ -28,7 +29,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
     public static Task<int> RunAsync(string[] args) =>
         new ConsoleBenchmark(
             args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000,
-            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10).RunAsync();
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3).RunAsync();
 
     private async Task<int> RunAsync()
     {
@@ -48,19 +50,40 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             return 2;
         }
 
+        var wettyMain = await InstallWettyAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
+        var unfinished = 0;
+        for (var run = 1; run <= runs; run++)
+        {
+            Console.WriteLine($"run {run} of {runs}");
+            try
+            {
+                await RunOnceAsync(browser, wettyMain);
+            }
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException or InvalidOperationException)
+            {
+                // Its own check: a run that stalls (nothing rendered within 300 s) is a failure of the benchmark, not a figure.
+                Console.WriteLine($"run {run} of {runs} did not finish: {ex.Message}");
+                unfinished++;
+            }
+        }
+
+        Console.WriteLine(unfinished == 0 ? $"all {runs} runs finished" : $"{unfinished} of {runs} runs did not finish");
+        return unfinished == 0 ? 0 : 1;
+    }
+
+    private async Task RunOnceAsync(IBrowser browser, string wettyMain)
+    {
         var directory = Directory.CreateTempSubdirectory("portal-console-bench-").FullName;
         try
         {
-            var wettyMain = await InstallWettyAsync();
             await using var board = await BoardShell.StartAsync(Path.Combine(directory, "board"));
-            using var playwright = await Playwright.CreateAsync();
-            await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
 
             // wetty first: killing it closes the device, while the portal keeps a console open until it is idle.
             var wetty = await MeasureWettyAsync(browser, board.Device, wettyMain);
             var portal = await MeasurePortalAsync(browser, board.Device, directory);
             Print(portal, wetty);
-            return 0;
         }
         finally
         {
@@ -74,11 +97,22 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         Console.WriteLine($"{"",-34} {"portal",12} {"wetty",12} {"portal/wetty",13}");
         Row("echo latency p50 (ms)", portal.Latency.P50, wetty.Latency.P50, "0.0");
         Row("echo latency p99 (ms)", portal.Latency.P99, wetty.Latency.P99, "0.0");
+        Row("  keydown to output in tab p50", portal.ToTab.P50, wetty.ToTab.P50, "0.0");
+        Row("  output in tab to frame p50", portal.Drawing.P50, wetty.Drawing.P50, "0.0");
+        Row("  keydown to output in tab p99", portal.ToTab.P99, wetty.ToTab.P99, "0.0");
+        Row("  output in tab to frame p99", portal.Drawing.P99, wetty.Drawing.P99, "0.0");
         Row("flood rendered (MB/s)", portal.MegabytesPerSecond, wetty.MegabytesPerSecond, "0.00");
         Row("flood bytes drawn by xterm.js (MB)", portal.DrawnMegabytes, wetty.DrawnMegabytes, "0.0");
         Row("server RSS before flood (MiB)", portal.RssBeforeMiB, wetty.RssBeforeMiB, "0");
         Row("server RSS peak in flood (MiB)", portal.RssPeakMiB, wetty.RssPeakMiB, "0");
         Console.WriteLine($"xterm.js renderer: portal {portal.Renderer}, wetty {wetty.Renderer}");
+        Console.WriteLine($"portal echo by leg over {portal.SplitKeys} of {keys} keys (ms; the tab's and the server's clocks are this machine's):");
+        Console.WriteLine($"{"",-44} {"p50",8} {"p99",8}");
+        for (var leg = 0; leg < ConsoleTrace.Legs.Length; leg++)
+        {
+            Console.WriteLine($"  {ConsoleTrace.Legs[leg],-42} {portal.Legs[leg].P50.ToString("0.00", CultureInfo.InvariantCulture),8} {portal.Legs[leg].P99.ToString("0.00", CultureInfo.InvariantCulture),8}");
+        }
+
         Console.WriteLine($"server: portal in this process (the benchmark's own RSS included; GC heap peak in flood {portal.GcHeapPeakMiB:0} MiB), wetty its node process");
 
         static void Row(string name, double portal, double wetty, string format) =>
@@ -104,7 +138,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         await page.GotoAsync($"boards/{BoardName}/console");
         await page.Locator("[data-terminal][data-ready=true]").WaitForAsync();
         await page.Locator("[data-terminal]").ClickAsync();
-        return await MeasureTerminalAsync(page, Environment.ProcessId, () => GC.GetTotalMemory(false));
+        using var trace = new ConsoleTrace();
+        return await MeasureTerminalAsync(page, Environment.ProcessId, () => GC.GetTotalMemory(false), trace);
     }
 
     private async Task<TerminalResult> MeasureWettyAsync(IBrowser browser, string device, string wettyMain)
@@ -134,7 +169,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
             var page = await context.NewPageAsync();
             await page.GotoAsync("");
             await page.WaitForFunctionAsync("() => window.wetty_term !== undefined");
-            return await MeasureTerminalAsync(page, wetty.Id, null);
+            return await MeasureTerminalAsync(page, wetty.Id, null, null);
         }
         finally
         {
@@ -143,22 +178,36 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         }
     }
 
-    private async Task<TerminalResult> MeasureTerminalAsync(IPage page, int serverPid, Func<long>? gcHeap)
+    private static DateTime Wall(JsonElement times, string name) =>
+        DateTime.UnixEpoch.AddMilliseconds(times.GetProperty(name).GetDouble());
+
+    private async Task<TerminalResult> MeasureTerminalAsync(IPage page, int serverPid, Func<long>? gcHeap, ConsoleTrace? trace)
     {
         // A fresh prompt says the shell is there and the terminal shows it.
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForFunctionAsync("p => window.bench.screenHas(p)", Prompt);
 
         var latencies = new List<double>();
+        var toTab = new List<double>();
+        var drawing = new List<double>();
+        var legs = new List<double[]>();
         for (var i = 0; i < WarmUpKeys + keys; i++)
         {
             // Type a character, then rub it out: the line never grows, and every key moves the cursor.
+            trace?.Clear();
             await page.EvaluateAsync("() => window.bench.armKey()");
             await page.Keyboard.PressAsync(i % 2 == 0 ? "a" : "Backspace");
-            var milliseconds = await page.EvaluateAsync<double>("() => window.bench.pending");
+            var key = await page.EvaluateAsync<JsonElement>("() => window.bench.pending");
+            var (keydown, wrote, rendered) = (Wall(key, "keydown"), Wall(key, "wrote"), Wall(key, "rendered"));
             if (i >= WarmUpKeys)
             {
-                latencies.Add(milliseconds);
+                latencies.Add((rendered - keydown).TotalMilliseconds);
+                toTab.Add((wrote - keydown).TotalMilliseconds);
+                drawing.Add((rendered - wrote).TotalMilliseconds);
+                if (trace?.Split(keydown, wrote, rendered) is { } split)
+                {
+                    legs.Add(split);
+                }
             }
         }
 
@@ -181,10 +230,13 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
 
         // wetty loads xterm.js's WebGL addon and keeps the DOM renderer where WebGL is missing; the portal draws into the DOM.
         var renderer = await page.EvaluateAsync<string>("() => document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'");
-        latencies.Sort();
         var seconds = flood.GetProperty("ms").GetDouble() / 1000;
         return new TerminalResult(
-            new Percentiles(latencies[latencies.Count / 2], latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))]),
+            Percentiles.Of(latencies),
+            Percentiles.Of(toTab),
+            Percentiles.Of(drawing),
+            [.. Enumerable.Range(0, ConsoleTrace.Legs.Length).Select(leg => Percentiles.Of([.. legs.Select(split => split[leg])]))],
+            legs.Count,
             megabytes / seconds,
             flood.GetProperty("drawn").GetDouble() / 1_000_000,
             rssBefore / 1024.0 / 1024,
@@ -308,14 +360,21 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
               }
               return false;
             },
-            // Resolves with the milliseconds from the next keydown to the first render with the cursor moved (the echo).
+            // Resolves with the times (ms since the epoch) of the next keydown, of the first output handed to xterm.js
+            // after it, and of the first render with the cursor moved (the echo).
             armKey() {
-              const t = term(), before = cursor();
-              let start = 0;
+              const t = term(), before = cursor(), write = t.write, wall = at => performance.timeOrigin + at;
+              let start = 0, wrote = 0;
+              t.write = (data, callback) => { if (start && !wrote) wrote = performance.now(); return write.call(t, data, callback); };
               onNextKeydown(() => { start = performance.now(); });
               this.pending = bounded(new Promise(resolve => {
                 const rendered = t.onRender(() => {
-                  if (start && cursor() !== before) { rendered.dispose(); resolve(performance.now() - start); }
+                  if (start && cursor() !== before) {
+                    const now = performance.now();
+                    rendered.dispose();
+                    t.write = write;
+                    resolve({ keydown: wall(start), wrote: wall(wrote || now), rendered: wall(now) });
+                  }
                 });
               }));
             },
@@ -340,9 +399,22 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes)
         })();
         """;
 
-    private sealed record Percentiles(double P50, double P99);
+    private sealed record Percentiles(double P50, double P99)
+    {
+        public static Percentiles Of(List<double> values)
+        {
+            if (values.Count == 0)
+            {
+                return new(double.NaN, double.NaN);
+            }
 
-    private sealed record TerminalResult(Percentiles Latency, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
+            values.Sort();
+            return new(values[values.Count / 2], values[Math.Min(values.Count - 1, (int)(values.Count * 0.99))]);
+        }
+    }
+
+    /// <summary>Echo latency, split in the tab at the output's arrival, and for the portal its legs (<see cref="ConsoleTrace.Legs"/>) over the keys whose every step was seen.</summary>
+    private sealed record TerminalResult(Percentiles Latency, Percentiles ToTab, Percentiles Drawing, IReadOnlyList<Percentiles> Legs, int SplitKeys, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
 
     /// <summary>The board: an interactive bash on a pty, reached through the pty socat links at <see cref="Device"/>.</summary>
     private sealed class BoardShell(Process socat, string device) : IAsyncDisposable

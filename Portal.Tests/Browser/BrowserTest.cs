@@ -29,10 +29,19 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
     }
 
     /// <summary>A new browser window with its own cookies, as a second person at another desk; optionally with a system set to dark mode.</summary>
-    protected async Task<IPage> NewPageAsync(ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>
+    /// A page in a browser context of its own. Its terminals draw with the DOM renderer unless <paramref name="domRenderer"/>
+    /// is false: tests read what a terminal shows from the DOM renderer's rows, where WebGL (the default) draws into a canvas.
+    /// </summary>
+    protected async Task<IPage> NewPageAsync(ColorScheme colorScheme = ColorScheme.Light, bool domRenderer = true)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 }, ColorScheme = colorScheme });
         context.SetDefaultTimeout(15_000);
+        if (domRenderer)
+        {
+            await context.AddInitScriptAsync("try { localStorage.setItem('portal.terminal.renderer', 'dom'); } catch { /* a page without storage */ }");
+        }
+
         _contexts.Add(context);
         return await context.NewPageAsync();
     }

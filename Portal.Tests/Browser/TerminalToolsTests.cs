@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
-/// <summary>The terminal's tools as a user meets them on the serial console: search, links, copy on select, font size, scroll lock.</summary>
+/// <summary>The terminal's tools as a user meets them on the serial console: search, links, copy on select, font size, renderer, scroll lock.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class TerminalToolsTests(BrowserFixture browser) : BrowserTest(browser)
 {
@@ -108,11 +108,36 @@ public sealed class TerminalToolsTests(BrowserFixture browser) : BrowserTest(bro
         await Expect(screen).ToContainTextAsync("held-back");
     }
 
-    private async Task<IPage> OpenConsoleAsync(string email)
+    [ChromiumFact]
+    public async Task TheTerminalDrawsWithWebglUntilTheUserPicksTheDomRendererWhichIsKept()
+    {
+        var page = await OpenConsoleAsync("drawer@lab.test", domRenderer: false);
+        var renderer = page.GetByRole(AriaRole.Button, new() { Name = "WebGL renderer" });
+        await page.Locator("[data-terminal]").ClickAsync();
+        await page.Keyboard.TypeAsync("echo drawn-by-gl");
+        await page.Keyboard.PressAsync("Enter");
+
+        // WebGL draws into a canvas: no rows of text in the page.
+        await Expect(renderer).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(page.Locator("[data-terminal] canvas").First).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-terminal] .xterm-rows")).ToHaveCountAsync(0);
+
+        await renderer.ClickAsync();
+
+        // The DOM renderer draws what the terminal had, and the choice holds for the next visit.
+        await Expect(renderer).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("drawn-by-gl");
+        await page.ReloadAsync();
+        await Expect(page.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(renderer).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(page.Locator("[data-terminal] .xterm-rows")).ToContainTextAsync("drawn-by-gl");
+    }
+
+    private async Task<IPage> OpenConsoleAsync(string email, bool domRenderer = true)
     {
         var user = await Portal.CreateUserAsync(email, "Terminal-Pass-1");
         await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(user, Board, null, CancellationToken.None);
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(domRenderer: domRenderer);
         await LogInAsync(page, email, "Terminal-Pass-1");
         await page.GotoAsync($"boards/{Board}/console");
         await Expect(page.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync();

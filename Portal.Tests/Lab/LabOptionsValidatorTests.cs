@@ -89,7 +89,7 @@ public sealed class LabOptionsValidatorTests : IDisposable
         "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0:Expect: not a regular expression: Invalid pattern 'login:(' at offset 7. Not enough )'s.")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Send": "reboot", "Ssh": "uname" } ] } } } } }""",
-        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0: exactly one of Power, Send, Ssh or Expect (Expect may go with Ssh)")]
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0: exactly one of Power, Send, Ssh, Deploy or Expect (Expect may go with Ssh)")]
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Every": "00:00:10", "Steps": [ { "Expect": "login:" } ] } } } } }""",
         "lab.json: Lab:Classes:rpi4:HealthCheck:Every: 00:00:10 is shorter than the shortest interval, 00:01:00")]
@@ -105,6 +105,15 @@ public sealed class LabOptionsValidatorTests : IDisposable
     [InlineData(
         """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64" } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "HealthCheck": { "Steps": [ { "Ssh": "uname -r" } ] } } ] } }""",
         "lab.json: Lab:Boards:0:HealthCheck:Steps:0: board b1 has no Ssh for this step")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Deploy": { "kernel": "/nonexistent/good/vmlinuz" } } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0:Deploy:kernel: '/nonexistent/good/vmlinuz' is not a file on this host")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Deploy": { "kernel": "/bin/sh" }, "Expect": "login:" } ] } } } } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0:Expect: a separate step after Power, Send or Deploy")]
+    [InlineData(
+        """{ "Lab": { "Classes": { "rpi4": { "Arch": "arm64", "HealthCheck": { "Steps": [ { "Deploy": { "kernel": "/bin/sh" } } ] } } }, "Boards": [ { "Name": "b1", "Class": "rpi4", "Console": { "Driver": "simulated" } } ] } }""",
+        "lab.json: Lab:Classes:rpi4:HealthCheck:Steps:0: board b1 has no deploy driver for this step")]
     public void BadLabConfigIsReportedWithFileKeyAndReason(string json, string expected)
     {
         var failures = Validate(json);

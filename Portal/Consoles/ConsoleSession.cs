@@ -134,6 +134,7 @@ internal sealed class ConsoleSession
         UseStreamAsync(
             async stream =>
             {
+                using var activity = ConsoleTracing.Source.StartActivity("console.input");
                 await stream.WriteAsync(input, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
             },
@@ -218,8 +219,11 @@ internal sealed class ConsoleSession
                         throw new EndOfStreamException("the connection was closed");
                     }
 
-                    _metrics.ConsoleBytes(Board, read);
-                    Broadcast(buffer.AsSpan(0, read).ToArray());
+                    using (ConsoleTracing.Source.StartActivity("console.output"))
+                    {
+                        _metrics.ConsoleBytes(Board, read);
+                        Broadcast(buffer.AsSpan(0, read).ToArray());
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

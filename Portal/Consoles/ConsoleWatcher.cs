@@ -117,7 +117,11 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         {
             try
             {
-                await _deliver(chunk);
+                using (ConsoleTracing.StartDelivery(_deliveryAcknowledges))
+                {
+                    await _deliver(chunk);
+                }
+
                 Interlocked.Add(ref _queued, -chunk.Length);
                 if (_deliveryAcknowledges)
                 {

@@ -1,7 +1,10 @@
 namespace Portal.Deploys;
 
 /// <summary>What to deploy: artifact ids by slot, an optional kernel command line, and whether to boot and wait for a line.</summary>
-public sealed record DeployOrder(IReadOnlyDictionary<string, int> Artifacts, string? Append = null, bool Boot = false, string? Expect = null, TimeSpan? Timeout = null);
+public sealed record DeployOrder(IReadOnlyDictionary<string, int> Artifacts, string? Append = null, bool Boot = false, string? Expect = null, TimeSpan? Timeout = null)
+{
+    public const int MaxAppendLength = 4096;
+}
 
 public enum DeployErrorKind
 {

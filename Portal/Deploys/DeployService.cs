@@ -136,19 +136,10 @@ public sealed class DeployService(
 
     private async Task<DeployError?> RunAsync(Actor actor, string board, IDeployDriver driver, DeployOrder order, IReadOnlyList<DeployFile> files, Action<string> say, CancellationToken cancellationToken)
     {
-        try
+        var failed = await DriveAsync(board, driver, new DeployRequest(files, order.Append), say, cancellationToken);
+        if (failed is not null || !order.Boot)
         {
-            await driver.DeployAsync(new DeployRequest(files, order.Append), say, cancellationToken);
-        }
-        catch (Exception ex) when (ex is DeployDriverException or IOException or UnauthorizedAccessException)
-        {
-            say(ex.Message);
-            return new(DeployErrorKind.DriverFailed, ex is DeployDriverException ? ex.Message : $"Deploying to {board} failed: {ex.Message}");
-        }
-
-        if (!order.Boot)
-        {
-            return null;
+            return failed;
         }
 
         await using var console = order.Expect is null ? null : await ConsoleWatch.StartAsync(consoles, board, cancellationToken);
@@ -178,6 +169,40 @@ public sealed class DeployService(
         return new(DeployErrorKind.ExpectTimedOut, message);
     }
 
+    /// <summary>
+    /// Deploys a health check's known-good files (paths on this host, from the lab config) to the board the check holds:
+    /// null when done, else why not (a clause). Not a user's deployment: the check's log records it.
+    /// </summary>
+    public async Task<string?> DeployForHealthCheckAsync(string board, IReadOnlyDictionary<string, string> files, string? append, Action<string> say, CancellationToken cancellationToken)
+    {
+        if (Driver(board) is not { } driver)
+        {
+            return $"board {board} has no deploy driver";
+        }
+
+        if (files.Keys.FirstOrDefault(slot => !driver.Slots.Contains(slot)) is { } unknown)
+        {
+            return $"board {board} takes {string.Join(", ", driver.Slots)}, not '{unknown}'";
+        }
+
+        var request = new DeployRequest([.. files.Select(file => new DeployFile(file.Key, Path.GetFileName(file.Value), file.Value))], append);
+        return (await DriveAsync(board, driver, request, say, cancellationToken))?.Message.TrimEnd('.');
+    }
+
+    private static async Task<DeployError?> DriveAsync(string board, IDeployDriver driver, DeployRequest request, Action<string> say, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await driver.DeployAsync(request, say, cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is DeployDriverException or IOException or UnauthorizedAccessException)
+        {
+            say(ex.Message);
+            return new(DeployErrorKind.DriverFailed, ex is DeployDriverException ? ex.Message : $"Deploying to {board} failed: {ex.Message}");
+        }
+    }
+
     private static DeployError? Validate(string board, IDeployDriver driver, DeployOrder order)
     {
         if (order.Artifacts.Count == 0)
@@ -190,9 +215,9 @@ public sealed class DeployService(
             return new(DeployErrorKind.Invalid, $"Board {board} takes {string.Join(", ", driver.Slots)}; not '{unknown}'.");
         }
 
-        if (order.Append is { Length: > 4096 })
+        if (order.Append is { Length: > DeployOrder.MaxAppendLength })
         {
-            return new(DeployErrorKind.Invalid, "The kernel command line may be at most 4096 characters.");
+            return new(DeployErrorKind.Invalid, $"The kernel command line may be at most {DeployOrder.MaxAppendLength} characters.");
         }
 
         if (order.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxTimeout))

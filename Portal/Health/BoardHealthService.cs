@@ -96,13 +96,15 @@ public sealed class BoardHealthService(
     public async Task<BoardHealthView?> GetAsync(string board, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // The last check before the board: a check's end and the board's health commit together, so a check read as
+        // ended has its health on the board read after it (the other order could pair an ended check with the old health).
+        var last = await Project(db.HealthChecks.Where(r => r.Board.Name == board && r.Board.RetiredAt == null).OrderByDescending(r => r.Id)).FirstOrDefaultAsync(cancellationToken);
         var found = await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Name == board && b.RetiredAt == null, cancellationToken);
         if (found is null)
         {
             return null;
         }
 
-        var last = await Project(db.HealthChecks.Where(r => r.BoardId == found.Id).OrderByDescending(r => r.Id)).FirstOrDefaultAsync(cancellationToken);
         return new BoardHealthView(found.Name, found.Health, found.HealthNote, found.CheckDue, found.FailedChecksInRow, triggers.CheckOf(found.Name) is not null, found.LastCheckAt, last);
     }
 

@@ -31,11 +31,17 @@ public sealed class HealthCheckOptions
 /// One step, exactly one of: <c>Power</c> (<c>on</c>, <c>off</c>, <c>cycle</c>); <c>Send</c> (a line typed on the
 /// console); <c>Expect</c> alone (a regular expression the console must print within <c>Timeout</c>, counting from the
 /// previous match); <c>Ssh</c> (a command run over the board's <c>Ssh</c>, which must exit 0, and whose output must
-/// match <c>Expect</c> when given).
+/// match <c>Expect</c> when given); <c>Deploy</c> (known-good files on the portal's host, by the slot of the board's
+/// deploy driver they go to, with <c>Append</c> as the kernel command line where the driver takes one), booted by the
+/// <c>Power</c> and <c>Expect</c> steps after it.
 /// </summary>
 public sealed class HealthCheckStepOptions
 {
     public string? Power { get; set; }
+
+    public Dictionary<string, string>? Deploy { get; set; }
+
+    public string? Append { get; set; }
 
     public string? Send { get; set; }
 
@@ -47,6 +53,7 @@ public sealed class HealthCheckStepOptions
 
     public override string ToString() =>
         Power is not null ? $"power {Power}"
+        : Deploy is not null ? $"deploy {string.Join(", ", Deploy.Select(file => $"{file.Key}={Path.GetFileName(file.Value)}"))}"
         : Send is not null ? $"send '{Send}'"
         : Ssh is not null ? $"ssh '{Ssh}'{(Expect is null ? "" : $", expect /{Expect}/")}"
         : $"expect /{Expect}/ within {Timeout.TotalSeconds:0.#} s";

@@ -22,6 +22,7 @@ public sealed class HealthCheckRunner(
     ReservationLifecycle lifecycle,
     HealthCheckTriggers triggers,
     PowerService power,
+    DeployService deploys,
     ConsoleBroker consoles,
     SshTerminalService ssh,
     AuditLog audit,
@@ -105,6 +106,8 @@ public sealed class HealthCheckRunner(
             case { Power: { } action }:
                 var switched = await power.SwitchForHealthCheckAsync(board, Enum.Parse<PowerAction>(action, ignoreCase: true), reservationId, cancellationToken);
                 return switched.Error;
+            case { Deploy: { } files }:
+                return await deploys.DeployForHealthCheckAsync(board, files, step.Append, note, cancellationToken);
             case { Send: { } line }:
                 if (watch is null)
                 {

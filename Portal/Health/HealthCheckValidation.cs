@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Portal.Deploys;
 using Portal.Lab;
 
 namespace Portal.Health;
@@ -35,18 +36,31 @@ internal static class HealthCheckValidation
         {
             var step = check.Steps[i];
             var stepKey = $"{key}:Steps:{i}";
-            var kinds = new[] { step.Power, step.Send, step.Ssh }.Count(v => v is not null);
+            var kinds = new object?[] { step.Power, step.Send, step.Ssh, step.Deploy }.Count(v => v is not null);
             if (kinds > 1 || (kinds == 0 && step.Expect is null))
             {
-                yield return (stepKey, "exactly one of Power, Send, Ssh or Expect (Expect may go with Ssh)");
+                yield return (stepKey, "exactly one of Power, Send, Ssh, Deploy or Expect (Expect may go with Ssh)");
             }
             else if (step.Power is { } power && !PowerActions.Contains(power, StringComparer.OrdinalIgnoreCase))
             {
                 yield return ($"{stepKey}:Power", $"'{power}' is not a power action (on, off, cycle)");
             }
-            else if (step.Expect is not null && (step.Power ?? step.Send) is not null)
+            else if (step.Expect is not null && (step.Power is not null || step.Send is not null || step.Deploy is not null))
             {
-                yield return ($"{stepKey}:Expect", "a separate step after Power or Send");
+                yield return ($"{stepKey}:Expect", "a separate step after Power, Send or Deploy");
+            }
+
+            if (kinds == 1 && step.Deploy is { } deploy)
+            {
+                foreach (var problem in DeployErrors(step, deploy, stepKey))
+                {
+                    yield return problem;
+                }
+            }
+
+            if (step.Append is not null && step.Deploy is null)
+            {
+                yield return ($"{stepKey}:Append", "goes only with Deploy");
             }
 
             if (step.Expect is { } expect && RegexError(expect) is { } error)
@@ -71,13 +85,36 @@ internal static class HealthCheckValidation
             {
                 { Power: not null } when board.Power.Count == 0 => "power control",
                 { Ssh: not null } when board.Ssh is null => "Ssh",
-                { Ssh: null, Power: null } when board.Console.Count == 0 => "console",
+                { Deploy: not null } when board.Deploy.Count == 0 => "deploy driver",
+                { Ssh: null, Power: null, Deploy: null } when board.Console.Count == 0 => "console",
                 _ => null,
             };
             if (missing is not null)
             {
                 yield return ($"{key}:Steps:{i}", $"board {board.Name} has no {missing} for this step");
             }
+        }
+    }
+
+    // The files are the lab's own known-good build: one that is not there is a mistake in the config, not a bad board.
+    private static IEnumerable<(string Key, string Reason)> DeployErrors(HealthCheckStepOptions step, Dictionary<string, string> files, string stepKey)
+    {
+        if (files.Count == 0)
+        {
+            yield return ($"{stepKey}:Deploy", "at least one slot and its file required");
+        }
+
+        foreach (var (slot, path) in files)
+        {
+            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            {
+                yield return ($"{stepKey}:Deploy:{slot}", $"'{path}' is not a file on this host");
+            }
+        }
+
+        if (step.Append is { Length: > DeployOrder.MaxAppendLength })
+        {
+            yield return ($"{stepKey}:Append", $"longer than {DeployOrder.MaxAppendLength} characters");
         }
     }
 

@@ -6,9 +6,9 @@ using MudBlazor;
 namespace Portal.Components.Shared;
 
 /// <summary>
-/// One xterm.js terminal and its tools. The tools act in the browser only (search, font size kept in the browser's
-/// local storage, scroll lock holding output in the tab unacknowledged), so they need no server state beyond what is
-/// shown.
+/// One xterm.js terminal and its tools. The tools act in the browser only (search, font size and renderer kept in the
+/// browser's local storage, scroll lock holding output in the tab unacknowledged), so they need no server state beyond
+/// what is shown.
 /// </summary>
 public partial class Terminal
 {
@@ -25,6 +25,7 @@ public partial class Terminal
     private (int Index, int Count)? _results;
     private bool _scrollLock;
     private int _fontSize = 14;
+    private bool _webgl;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
@@ -160,6 +161,14 @@ public partial class Terminal
         }
     }
 
+    private async Task ToggleRendererAsync()
+    {
+        if (_module is not null && _handle is not null)
+        {
+            _webgl = await _module.InvokeAsync<string>("setRenderer", _handle, _webgl ? "dom" : "webgl") == "webgl";
+        }
+    }
+
     private async Task ChangeFontSizeAsync(int step)
     {
         if (_module is not null)
@@ -176,6 +185,7 @@ public partial class Terminal
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Shared/Terminal.razor.js");
             _handle = await _module.InvokeAsync<IJSObjectReference>("create", _element, _self, ReadOnly);
             _fontSize = await _module.InvokeAsync<int>("storedFontSize");
+            _webgl = await _module.InvokeAsync<string>("rendererOf", _handle) == "webgl";
             _appliedReadOnly = ReadOnly;
             await OnReady.InvokeAsync();
             _ready = true;

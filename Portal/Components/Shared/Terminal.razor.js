@@ -4,6 +4,7 @@
 // (not this tab) decides what waits.
 
 const fontSizeKey = 'portal.terminal.fontSize';
+const rendererKey = 'portal.terminal.renderer';
 const defaultFontSize = 14;
 const minFontSize = 8;
 const maxFontSize = 32;
@@ -37,8 +38,9 @@ export function create(element, dotnet, readOnly) {
     term.loadAddon(search);
     term.loadAddon(new window.WebLinksAddon.WebLinksAddon());
     term.open(element);
+    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null, webgl: null };
+    applyRenderer(handle, storedRenderer());
     fit.fit();
-    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null };
     term.onData(data => dotnet.invokeMethodAsync('Input', data));
     term.onResize(size => dotnet.invokeMethodAsync('Resized', size.cols, size.rows));
     term.onSelectionChange(() => copySelection(term));
@@ -64,6 +66,42 @@ export function create(element, dotnet, readOnly) {
     handle.observer.observe(element);
     terminals.add(handle);
     return handle;
+}
+
+// WebGL draws a frame in a fraction of the DOM renderer's time (the console benchmark's echo); the DOM renderer stays
+// for browsers without WebGL, after a lost WebGL context (the GPU process restarted), and for whoever picks it.
+function applyRenderer(handle, renderer) {
+    if (renderer === 'webgl' && !handle.webgl) {
+        try {
+            const webgl = new window.WebglAddon.WebglAddon();
+            webgl.onContextLoss(() => {
+                webgl.dispose();
+                handle.webgl = null;
+            });
+            handle.term.loadAddon(webgl);
+            handle.webgl = webgl;
+        } catch {
+            handle.webgl = null;
+        }
+    } else if (renderer === 'dom' && handle.webgl) {
+        handle.webgl.dispose();
+        handle.webgl = null;
+    }
+}
+
+export function storedRenderer() {
+    return localStorage.getItem(rendererKey) === 'dom' ? 'dom' : 'webgl';
+}
+
+// Sets the renderer of every terminal on the page and keeps it for this browser; returns what draws this one now.
+export function setRenderer(handle, renderer) {
+    localStorage.setItem(rendererKey, renderer);
+    terminals.forEach(each => applyRenderer(each, renderer));
+    return rendererOf(handle);
+}
+
+export function rendererOf(handle) {
+    return handle.webgl ? 'webgl' : 'dom';
 }
 
 // Copy on select, as in a desktop terminal; the clipboard refuses pages that are not secure or not focused.
@@ -137,6 +175,7 @@ export function focus(handle) {
 
 export function dispose(handle) {
     terminals.delete(handle);
+    handle.webgl?.dispose();
     handle.observer.disconnect();
     handle.term.dispose();
 }
