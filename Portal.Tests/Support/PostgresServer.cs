@@ -98,9 +98,10 @@ public sealed class PostgresServer
         }
         catch
         {
-            DeleteFolder(folder);
+            Directory.Delete(folder, recursive: true);
             throw;
         }
+
         var server = new PostgresServer(folder, port, password);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         return server;
@@ -121,20 +122,6 @@ public sealed class PostgresServer
         start.Environment["PORTAL_POSTGRES_FOLDER"] = _folder;
         using var stop = Process.Start(start)!;
         stop.WaitForExit(TimeSpan.FromSeconds(10));
-    }
-
-    private static void DeleteFolder(string folder)
-    {
-        // The server's last processes may still be closing files as it exits: one more try after a moment.
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            Thread.Sleep(200);
-            Directory.Delete(folder, recursive: true);
-        }
     }
 
     /// <summary>The command line of one of PostgreSQL's programs, as <c>nobody</c> when this process is root.</summary>
