@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -7,7 +8,7 @@ namespace Portal.Tests.Support;
 /// <summary>
 /// This test run's own PostgreSQL (Debian's <c>postgresql</c>): a cluster made by <c>initdb</c> in a temporary folder,
 /// started by <c>pg_ctl</c> on a free loopback port (TCP only, password authentication) the first time a test asks,
-/// and stopped and removed when the test process exits. PostgreSQL refuses to run as root, so under root (as
+/// and stopped and removed when the test process has ended. PostgreSQL refuses to run as root, so under root (as
 /// <c>./test.sh</c> runs in CI) its programs run as <c>nobody</c>. Each test takes its own database.
 /// </summary>
 public sealed class PostgresServer
@@ -17,12 +18,10 @@ public sealed class PostgresServer
 
     private static readonly Lazy<PostgresServer> Shared = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private readonly string _folder;
     private readonly string _password;
 
-    private PostgresServer(string folder, int port, string password)
+    private PostgresServer(int port, string password)
     {
-        _folder = folder;
         Port = port;
         _password = password;
     }
@@ -102,26 +101,26 @@ public sealed class PostgresServer
             throw;
         }
 
-        var server = new PostgresServer(folder, port, password);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
-        return server;
+        StopWhenThisProcessEnds(folder);
+        return new PostgresServer(port, password);
     }
 
     /// <summary>
-    /// Stops the server and removes its folder from a shell of their own, which goes on if the test host is ended
-    /// before this handler of its exit returns (the test platform does not wait long).
+    /// Stops the server and removes its folder once this test process has gone, however it went (a test host killed
+    /// by a hang timeout runs no exit handlers): a shell in a session of its own, so that it outlives the process tree.
     /// </summary>
-    private void Stop()
+    private static void StopWhenThisProcessEnds(string folder)
     {
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var argument in (string[])["-c", "\"$@\"; rm -rf -- \"$PORTAL_POSTGRES_FOLDER\"", "sh", .. PostgresCommand("pg_ctl", "-D", Path.Combine(_folder, "data"), "-m", "immediate", "-w", "stop")])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PORTAL_POSTGRES_FOLDER"] = _folder;
-        using var stop = Process.Start(start)!;
-        stop.WaitForExit(TimeSpan.FromSeconds(10));
+        const string script = """
+            exec </dev/null >/dev/null 2>&1
+            parent=$1 folder=$2
+            shift 2
+            while kill -0 "$parent"; do sleep 1; done
+            "$@"
+            rm -rf -- "$folder"
+            """;
+        Run("setsid", ["-f", "/bin/sh", "-c", script, "sh", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), folder,
+            .. PostgresCommand("pg_ctl", "-D", Path.Combine(folder, "data"), "-m", "immediate", "-w", "stop")]);
     }
 
     /// <summary>The command line of one of PostgreSQL's programs, as <c>nobody</c> when this process is root.</summary>
