@@ -16,6 +16,21 @@ internal static class BenchmarkBrowser
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
 
+    /// <summary>
+    /// An init script: keeps the xterm.js terminal a page creates as <c>window.benchTerm</c> (the portal loads xterm.js
+    /// as <c>window.Terminal</c>), so a benchmark reads what it shows from its buffer, whichever renderer draws it.
+    /// </summary>
+    public const string CaptureTerminal = """
+        (() => {
+          let Xterm;
+          Object.defineProperty(window, 'Terminal', {
+            configurable: true,
+            get: () => Xterm,
+            set: value => { Xterm = class extends value { constructor(...a) { super(...a); window.benchTerm = this; } }; },
+          });
+        })();
+        """;
+
     /// <summary>Logs in as the portal's admin and waits until the page is live (a click before that would go nowhere).</summary>
     public static async Task LogInAsAdminAsync(IPage page)
     {

@@ -276,6 +276,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address, ViewportSize = new() { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(300_000);
+        await context.AddInitScriptAsync(BenchmarkBrowser.CaptureTerminal);
         await context.AddInitScriptAsync(Instrumentation);
         return context;
     }
@@ -335,19 +336,13 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
     }
 
     /// <summary>
-    /// Runs in the page before its own scripts. The portal loads xterm.js as window.Terminal: the setter keeps the
-    /// terminal it creates; wetty exposes its own as window.wetty_term. Times are taken in the page with
+    /// Runs in the page before its own scripts, after <see cref="BenchmarkBrowser.CaptureTerminal"/>, which keeps the
+    /// portal's terminal; wetty exposes its own as window.wetty_term. Times are taken in the page with
     /// performance.now(), from the keydown to the render in which xterm.js shows the result, so the round trips of
     /// Playwright itself are not counted.
     /// </summary>
     private const string Instrumentation = """
         (() => {
-          let Xterm;
-          Object.defineProperty(window, 'Terminal', {
-            configurable: true,
-            get: () => Xterm,
-            set: value => { Xterm = class extends value { constructor(...a) { super(...a); window.benchTerm = this; } }; },
-          });
           const term = () => window.wetty_term ?? window.benchTerm;
           const cursor = () => { const b = term().buffer.active; return `${b.baseY + b.cursorY}:${b.cursorX}`; };
           const bounded = promise => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('nothing rendered within 300 s')), 300000))]);

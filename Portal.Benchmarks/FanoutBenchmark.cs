@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
 
@@ -14,7 +13,7 @@ namespace Portal.Benchmarks;
 /// live pages open (half Boards pages, half the page of the board being reserved, real Blazor circuits from a separate
 /// process, see <see cref="HeadlessCircuit"/>), and the portal's memory per open page.
 /// </summary>
-internal static partial class FanoutBenchmark
+internal static class FanoutBenchmark
 {
     public const string Usage = "fanout [iterations=300] [pages=0,50,200]";
 
@@ -84,7 +83,7 @@ internal static partial class FanoutBenchmark
     {
         var (address, email, password) = (new Uri(args[0]), args[1], args[2]);
         var cookies = new CookieContainer();
-        await LogInAsync(address, cookies, email, password);
+        await HeadlessCircuit.LogInAsync(address, cookies, email, password);
         var circuits = new List<HeadlessCircuit>();
         while (Console.ReadLine() is { } command)
         {
@@ -94,7 +93,7 @@ internal static partial class FanoutBenchmark
                 for (var i = 0; i < count; i++)
                 {
                     var path = circuits.Count % 2 == 0 ? "boards" : $"boards/{Board}";
-                    circuits.Add(await HeadlessCircuit.OpenAsync(address, path, cookies, CancellationToken.None));
+                    circuits.Add(await HeadlessCircuit.OpenAsync(address, path, cookies, null, CancellationToken.None));
                 }
 
                 Console.WriteLine($"opened {circuits.Count}");
@@ -161,24 +160,6 @@ internal static partial class FanoutBenchmark
         return (heap / 1048576.0, self.WorkingSet64 / 1048576.0);
     }
 
-    private static async Task LogInAsync(Uri address, CookieContainer cookies, string email, string password)
-    {
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
-        var form = await http.GetStringAsync("Account/Login");
-        var token = AntiforgeryToken().Match(form).Groups["token"].Value;
-        var response = await http.PostAsync("Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login",
-            ["__RequestVerificationToken"] = token,
-            ["Input.Email"] = email,
-            ["Input.Password"] = password,
-        }));
-        if (response.StatusCode != HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException($"logging in as {email} answered {(int)response.StatusCode}");
-        }
-    }
-
     private static PageProcess StartPageProcess(string address)
     {
         var self = Environment.ProcessPath!;
@@ -195,9 +176,6 @@ internal static partial class FanoutBenchmark
 
         return new PageProcess(Process.Start(start)!);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"(?<token>[^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 
     /// <summary>The page process, driven line by line over its standard input and output.</summary>
     private sealed class PageProcess(Process process) : IDisposable

@@ -13,6 +13,8 @@ var benchmarks = new Dictionary<string, (string Usage, Func<string[], Task<int>>
     ["fanout"] = (FanoutBenchmark.Usage, FanoutBenchmark.RunAsync),
     ["usage"] = (UsageBenchmark.Usage, UsageBenchmark.RunAsync),
     ["fanout-pages"] = (FanoutBenchmark.PagesUsage, FanoutBenchmark.RunPagesAsync),
+    ["consoles"] = (ConsolesBenchmark.Usage, ConsolesBenchmark.RunAsync),
+    ["consoles-clients"] = (ConsolesBenchmark.ClientsUsage, ConsolesBenchmark.RunClientsAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

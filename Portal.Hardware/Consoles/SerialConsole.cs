@@ -67,13 +67,16 @@ public sealed class SerialConsole(BoardDriverContext context) : IBreakableConsol
         {
             Handshake = FlowControls[spec.Get("FlowControl") ?? "none"],
         };
+        // The reading descriptor is opened first: the port's own open makes the device exclusive.
+        var tty = OperatingSystem.IsLinux() ? TtyStream.Open(Device) : null;
         try
         {
             port.Open();
-            return Task.FromResult<Stream>(new SerialPortStream(port));
+            return Task.FromResult<Stream>(new SerialPortStream(port, tty ?? port.BaseStream));
         }
         catch
         {
+            tty?.Dispose();
             port.Dispose();
             throw;
         }
@@ -84,13 +87,13 @@ public sealed class SerialConsole(BoardDriverContext context) : IBreakableConsol
             ? serial.SendBreakAsync(cancellationToken)
             : throw new ArgumentException("not a stream of this console", nameof(stream));
 
-    /// <summary>The port's stream, which also closes the port when the console is closed.</summary>
-    private sealed class SerialPortStream(SerialPort port) : Stream
+    /// <summary>The device's bytes (<see cref="TtyStream"/> on Linux, else the port's own stream), closed with the port.</summary>
+    private sealed class SerialPortStream(SerialPort port, Stream inner) : Stream
     {
         // Longer than any character at any baud rate the driver accepts, as terminal programs send it.
         private static readonly TimeSpan BreakDuration = TimeSpan.FromMilliseconds(250);
 
-        private readonly Stream _inner = port.BaseStream;
+        private readonly Stream _inner = inner;
 
         public override bool CanRead => true;
 
@@ -116,6 +119,8 @@ public sealed class SerialConsole(BoardDriverContext context) : IBreakableConsol
 
         public override void Flush() => _inner.Flush();
 
+        public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -137,6 +142,7 @@ public sealed class SerialConsole(BoardDriverContext context) : IBreakableConsol
         {
             if (disposing)
             {
+                _inner.Dispose();
                 port.Dispose();
             }
 
