@@ -69,6 +69,28 @@ public sealed class PostgresTests
 
     [Theory]
     [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task ASecondActiveReservationOfABoardIsRefusedByTheDatabaseAsAUniqueViolation(string database)
+    {
+        // What turns away a grant that raced past the checks (another instance's): the unique index, told apart from other failures.
+        await using var portal = new PortalFactory().WithDatabase(database);
+        var dbFactory = portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>();
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var board = await db.Boards.SingleAsync(b => b.Name == "rpi-01");
+        var now = DateTime.UtcNow;
+        db.Reservations.Add(new Reservation { BoardId = board.Id, ActiveBoardId = board.Id, UserId = null, HealthCheck = true, State = ReservationState.Active, GrantedAt = now, ExpiresAt = now.AddHours(1) });
+        await db.SaveChangesAsync();
+        await using var racer = await dbFactory.CreateDbContextAsync();
+        racer.Reservations.Add(new Reservation { BoardId = board.Id, ActiveBoardId = board.Id, UserId = null, HealthCheck = true, State = ReservationState.Active, GrantedAt = now, ExpiresAt = now.AddHours(1) });
+
+        var refused = await Assert.ThrowsAsync<DbUpdateException>(() => racer.SaveChangesAsync());
+
+        Assert.True(refused.IsUniqueViolation(), refused.InnerException?.Message);
+        Assert.Single(await racer.Reservations.Where(r => r.ActiveBoardId == board.Id).ToListAsync());
+    }
+
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
     [InlineData(PortalDatabase.Postgres)]
     public void EachProvidersMigrationsMatchTheModel(string provider)
     {
