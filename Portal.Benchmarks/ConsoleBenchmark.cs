@@ -14,9 +14,9 @@ namespace Portal.Benchmarks;
 /// runs socat on the same device, one after the other. The whole comparison runs RUNS times in a row, each on a fresh
 /// board and portal: a run that stalls is reported and fails the benchmark (its own check that it finishes).
 /// </summary>
-internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
+internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string renderer)
 {
-    public const string Usage = "console [keys=1000] [megabytes=10] [runs=3]";
+    public const string Usage = "console [keys=1000] [megabytes=10] [runs=3] [renderer=webgl|dom]";
 
     private const string Socat = "/usr/bin/socat";
     private const string BoardName = "bench-board";
@@ -30,10 +30,17 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
         new ConsoleBenchmark(
             args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000,
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
-            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3).RunAsync();
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+            args.Length > 3 ? args[3] : "webgl").RunAsync();
 
     private async Task<int> RunAsync()
     {
+        if (renderer is not ("webgl" or "dom"))
+        {
+            await Console.Error.WriteLineAsync($"console benchmark: the renderer is webgl or dom, not '{renderer}'");
+            return 2;
+        }
+
         foreach (var tool in new[] { BenchmarkBrowser.Chromium, Socat, "/usr/bin/node", "/usr/bin/npm" })
         {
             if (!File.Exists(tool))
@@ -131,6 +138,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
         });
         var address = portal.StartOnLoopback();
         await using var context = await NewContextAsync(browser, address);
+        // The renderer as a user picks it with the terminal's button (without a GPU, the page would pick DOM itself).
+        await context.AddInitScriptAsync($"try {{ localStorage.setItem('portal.terminal.renderer', '{renderer}'); }} catch {{ }}");
         var page = await context.NewPageAsync();
         await BenchmarkBrowser.LogInAsAdminAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = $"Reserve {BoardName}" }).ClickAsync();
@@ -228,8 +237,8 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
         await sampling.CancelAsync();
         var (rssPeak, gcPeak) = await peaks;
 
-        // wetty loads xterm.js's WebGL addon and keeps the DOM renderer where WebGL is missing; the portal draws into the DOM.
-        var renderer = await page.EvaluateAsync<string>("() => document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'");
+        // What drew, as the page shows it: the DOM renderer's rows of text, or WebGL's canvas without them.
+        var drawnBy = await page.EvaluateAsync<string>("() => document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'");
         var seconds = flood.GetProperty("ms").GetDouble() / 1000;
         return new TerminalResult(
             Percentiles.Of(latencies),
@@ -242,7 +251,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs)
             rssBefore / 1024.0 / 1024,
             rssPeak / 1024.0 / 1024,
             gcPeak / 1024.0 / 1024,
-            renderer);
+            drawnBy);
     }
 
     private static async Task<(long Rss, long GcHeap)> SamplePeaksAsync(int pid, Func<long>? gcHeap, CancellationToken cancellationToken)

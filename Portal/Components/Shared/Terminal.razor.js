@@ -69,7 +69,7 @@ export function create(element, dotnet, readOnly) {
 }
 
 // WebGL draws a frame in a fraction of the DOM renderer's time (the console benchmark's echo); the DOM renderer stays
-// for browsers without WebGL, after a lost WebGL context (the GPU process restarted), and for whoever picks it.
+// for browsers without WebGL on a GPU, after a lost WebGL context (the GPU process restarted), and for whoever picks it.
 function applyRenderer(handle, renderer) {
     if (renderer === 'webgl' && !handle.webgl) {
         try {
@@ -89,8 +89,27 @@ function applyRenderer(handle, renderer) {
     }
 }
 
+// The browser's choice when the user made none: WebGL where it runs on a GPU. Drawn in software (SwiftShader,
+// llvmpipe: a browser without GPU access, as headless Chromium), WebGL fell seconds behind a booting kernel's log
+// (the boot benchmark), where the DOM renderer kept up.
 export function storedRenderer() {
-    return localStorage.getItem(rendererKey) === 'dom' ? 'dom' : 'webgl';
+    const stored = localStorage.getItem(rendererKey);
+    return stored === 'dom' || stored === 'webgl' ? stored : (webglOnGpu() ? 'webgl' : 'dom');
+}
+
+function webglOnGpu() {
+    try {
+        const gl = document.createElement('canvas').getContext('webgl2');
+        if (!gl) {
+            return false;
+        }
+        const info = gl.getExtension('WEBGL_debug_renderer_info');
+        const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+        gl.getExtension('WEBGL_lose_context')?.loseContext();
+        return renderer !== '' && !/swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+    } catch {
+        return false;
+    }
 }
 
 // Sets the renderer of every terminal on the page and keeps it for this browser; returns what draws this one now.
