@@ -6,15 +6,19 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Portal.Api;
 using Portal.Identity;
 
 namespace Portal.Benchmarks;
 
-/// <summary>Reservation throughput of the portal's HTTP API against the ceiling of the same check-and-insert in plain SQLite.</summary>
-internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
+/// <summary>
+/// Reservation throughput of the portal's HTTP API against the ceiling of the same check-and-insert in plain SQLite;
+/// given a PostgreSQL server, the portal on it too.
+/// </summary>
+internal sealed class ReservationBenchmark(int clients, TimeSpan duration, string? postgres)
 {
-    public const string Usage = "reservations [clients=16] [seconds=10]";
+    public const string Usage = "reservations [clients=16] [seconds=10] [postgres-connection-string]";
 
     private const int Boards = 10;
 
@@ -23,20 +27,27 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
     public static Task<int> RunAsync(string[] args) =>
         new ReservationBenchmark(
             args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 16,
-            TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10)).RunAsync();
+            TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
+            args.Length > 2 ? args[2] : null).RunAsync();
 
     private async Task<int> RunAsync()
     {
         var directory = Directory.CreateTempSubdirectory("portal-bench-").FullName;
         try
         {
-            var portal = await PortalRun(Path.Combine(directory, "portal.db"));
+            var portal = await PortalRun(directory, null);
+            var onPostgres = postgres is null ? null : await PostgresPortalRun(directory, postgres);
             var ceiling = await SqliteCeilingRun(Path.Combine(directory, "ceiling.db"));
             Console.WriteLine($"clients {clients}, boards {Boards}, {duration.TotalSeconds:0} s each, on {Environment.ProcessorCount} cores");
             Print("portal HTTP API", portal);
+            if (onPostgres is not null)
+            {
+                Print("portal on PG   ", onPostgres);
+            }
+
             Print("plain SQLite   ", ceiling);
             Console.WriteLine($"portal / ceiling: {portal.PerSecond / ceiling.PerSecond:0.00}x of the grants per second");
-            return portal.DoubleBookings + ceiling.DoubleBookings == 0 ? 0 : 1;
+            return portal.DoubleBookings + ceiling.DoubleBookings + (onPostgres?.DoubleBookings ?? 0) == 0 ? 0 : 1;
         }
         finally
         {
@@ -48,17 +59,40 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration)
     private static void Print(string name, ReservationResult r) => Console.WriteLine(
         $"{name}: {r.PerSecond,8:0.0} grants/s, reserve p50 {r.P50.TotalMilliseconds,6:0.00} ms, p99 {r.P99.TotalMilliseconds,6:0.00} ms, {r.Attempts} attempts, double bookings: {r.DoubleBookings}");
 
-    private async Task<ReservationResult> PortalRun(string database)
+    /// <summary>The same run with the portal on a new database of that server, dropped afterwards.</summary>
+    private async Task<ReservationResult> PostgresPortalRun(string directory, string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString) { Database = $"portal_bench_{Guid.NewGuid():N}" };
+        try
+        {
+            return await PortalRun(directory, database.ConnectionString);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var server = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString);
+            await server.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database.Database}\" WITH (FORCE)", server);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task<ReservationResult> PortalRun(string directory, string? postgres)
     {
         // After the demo lab's boards, so that none of these inherits a demo board's drivers (its QEMU, say).
         var lab = new Dictionary<string, string?> { ["Lab:Classes:bench:Arch"] = "arm64" };
+        if (postgres is not null)
+        {
+            lab["ConnectionStrings:Portal"] = postgres;
+        }
+
         for (var i = 0; i < Boards; i++)
         {
             lab[$"Lab:Boards:{100 + i}:Name"] = $"bench-{i}";
             lab[$"Lab:Boards:{100 + i}:Class"] = "bench";
         }
 
-        await using var factory = new BenchmarkPortal(Path.GetDirectoryName(database)!, lab);
+        await using var factory = new BenchmarkPortal(directory, lab);
         var address = factory.StartOnLoopback();
         var users = factory.Services.GetRequiredService<UserAdminService>();
         var tokens = factory.Services.GetRequiredService<AccessTokenService>();

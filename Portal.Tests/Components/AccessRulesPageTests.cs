@@ -26,7 +26,7 @@ public sealed class AccessRulesPageTests : MudBunitContext
         auth.SetRoles(Roles.Admin);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin"));
         Services.AddLogging();
-        Services.AddDbContext<ApplicationDbContext>(o => o.UseSqlite(_lab.Database.Connection));
+        Services.AddScoped(_ => _lab.Database.CreateDbContext());
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>();
         Services.AddSingleton<UserAdminService>();
         Services.AddSingleton(new ActorResolver(_lab.Database));

@@ -27,7 +27,7 @@ public sealed class FormsTests : MudBunitContext
         auth.SetRoles(Roles.Admin);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin"));
         Services.AddLogging();
-        Services.AddDbContext<ApplicationDbContext>(o => o.UseSqlite(_lab.Database.Connection));
+        Services.AddScoped(_ => _lab.Database.CreateDbContext());
         Services.AddSingleton<IDbContextFactory<ApplicationDbContext>>(_lab.Database);
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>();
         Services.AddSingleton<ActorResolver>();

@@ -4,12 +4,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Portal.Identity;
 using Portal.Reservations;
 
 namespace Portal.Tests.Support;
 
-/// <summary>The whole portal, as `dotnet run` starts it, on its own temporary SQLite file.</summary>
+/// <summary>
+/// The whole portal, as `dotnet run` starts it, on its own temporary database: a SQLite file, or a PostgreSQL database
+/// when <see cref="WithDatabase"/> (or PORTAL_TEST_DATABASE) says <c>postgres</c>.
+/// </summary>
 public sealed class PortalFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@localhost";
@@ -17,11 +21,23 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings = [];
     private readonly List<Action<IServiceCollection>> _services = [];
+    private string _databaseProvider = PortalDatabase.DefaultProvider;
+    private PortalDatabase? _database;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-tests-").FullName;
 
+    /// <summary>This portal's database, unless a test sets <c>ConnectionStrings:Portal</c> itself.</summary>
+    public PortalDatabase Database => _database ??= PortalDatabase.Create(_databaseProvider, DataDirectory);
+
     /// <summary>This portal's <c>portal.owner</c> label: its reconciler touches no other test's containers.</summary>
     public string ContainerOwner { get; } = DockerEngine.NewOwner();
+
+    /// <summary>Runs the portal on a new database of this provider (<see cref="PortalDatabase.Sqlite"/> or <see cref="PortalDatabase.Postgres"/>).</summary>
+    public PortalFactory WithDatabase(string provider)
+    {
+        _databaseProvider = provider;
+        return this;
+    }
 
     /// <summary>Overrides one config key, as an environment variable or appsettings entry would.</summary>
     public PortalFactory WithSetting(string key, string? value)
@@ -65,7 +81,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(DataDirectory, "portal.db")}");
+        if (!_settings.ContainsKey("ConnectionStrings:Portal"))
+        {
+            builder.UseSetting("ConnectionStrings:Portal", Database.ConnectionString);
+        }
+
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Consoles:LogDirectory", Path.Combine(DataDirectory, "console-logs"));
         builder.UseSetting("Lab:Containers:Owner", ContainerOwner);
@@ -89,7 +109,15 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+
+        // As when a portal's process ends: its pooled connections go (a reset may drop the database next).
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
         Directory.Delete(DataDirectory, recursive: true);
     }
 }

@@ -6,35 +6,31 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Web;
 
-/// <summary>No board is ever handed to two people, however many ask at once: 200 parallel requests over the HTTP API.</summary>
-public sealed class ConcurrencyTests : IAsyncLifetime
+/// <summary>
+/// No board is ever handed to two people, however many ask at once: 200 parallel requests over the HTTP API, on
+/// SQLite and on PostgreSQL (where the requests' transactions really run side by side, under READ COMMITTED).
+/// </summary>
+public sealed class ConcurrencyTests : IAsyncDisposable
 {
     private const int Requests = 200;
 
-    private readonly PortalFactory _portal = new PortalFactory()
-        .WithSetting("Lab:Classes:farm:Arch", "arm64")
-        .WithSetting("Lab:Boards:4:Name", "farm-1").WithSetting("Lab:Boards:4:Class", "farm")
-        .WithSetting("Lab:Boards:5:Name", "farm-2").WithSetting("Lab:Boards:5:Class", "farm")
-        .WithSetting("Lab:Boards:6:Name", "farm-3").WithSetting("Lab:Boards:6:Class", "farm")
-        .WithSetting("Lab:Boards:7:Name", "farm-4").WithSetting("Lab:Boards:7:Class", "farm")
-        .WithSetting("Lab:Reservations:MaxQueuedPerUser", "20"); // ten users queue 196 requests between them
-
     private readonly List<HttpClient> _clients = [];
+    private PortalFactory? _portal;
 
-    public async Task InitializeAsync()
+    public async ValueTask DisposeAsync()
     {
-        // Ten users, each with a token, share the 200 requests.
-        for (var i = 0; i < 10; i++)
+        if (_portal is not null)
         {
-            _clients.Add(await _portal.TokenClientAsync($"racer{i}@lab.test"));
+            await _portal.DisposeAsync();
         }
     }
 
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
-
-    [Fact]
-    public async Task TwoHundredParallelReservationsOfOneBoardGrantExactlyOne()
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task TwoHundredParallelReservationsOfOneBoardGrantExactlyOne(string database)
     {
+        await StartAsync(database);
         var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>
             _clients[i % _clients.Count].PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("farm-1", null, null, null))));
 
@@ -48,9 +44,12 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task TwoHundredParallelClassReservationsGrantEachOfFourBoardsOnceAndQueueTheRest()
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task TwoHundredParallelClassReservationsGrantEachOfFourBoardsOnceAndQueueTheRest(string database)
     {
+        await StartAsync(database);
         var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>
             _clients[i % _clients.Count].PostAsJsonAsync("/api/v1/reservations", new ReserveRequest(null, "farm", null, null, Wait: true))));
 
@@ -80,5 +79,22 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         }
 
         Assert.Equal(Enumerable.Range(1, Requests - 4), all.Select(q => q.Position).Order());
+    }
+
+    private async Task StartAsync(string database)
+    {
+        _portal = new PortalFactory().WithDatabase(database)
+            .WithSetting("Lab:Classes:farm:Arch", "arm64")
+            .WithSetting("Lab:Boards:4:Name", "farm-1").WithSetting("Lab:Boards:4:Class", "farm")
+            .WithSetting("Lab:Boards:5:Name", "farm-2").WithSetting("Lab:Boards:5:Class", "farm")
+            .WithSetting("Lab:Boards:6:Name", "farm-3").WithSetting("Lab:Boards:6:Class", "farm")
+            .WithSetting("Lab:Boards:7:Name", "farm-4").WithSetting("Lab:Boards:7:Class", "farm")
+            .WithSetting("Lab:Reservations:MaxQueuedPerUser", "20"); // ten users queue 196 requests between them
+
+        // Ten users, each with a token, share the 200 requests.
+        for (var i = 0; i < 10; i++)
+        {
+            _clients.Add(await _portal.TokenClientAsync($"racer{i}@lab.test"));
+        }
     }
 }

@@ -9,11 +9,13 @@ namespace Portal.Tests.Web;
 /// <summary>The keys behind sign-in cookies live in the database: a restarted portal or another instance reads what the first protected.</summary>
 public sealed class DataProtectionTests
 {
-    [Fact]
-    public async Task WhatOneInstanceProtectsAnotherOnTheSameDatabaseUnprotects()
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task WhatOneInstanceProtectsAnotherOnTheSameDatabaseUnprotects(string database)
     {
-        await using var first = new PortalFactory();
-        var connection = $"Data Source={Path.Combine(first.DataDirectory, "portal.db")}";
+        await using var first = new PortalFactory().WithDatabase(database);
+        var connection = first.Database.ConnectionString;
         var sealedByFirst = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("cookie").Protect("signed in as ada");
         await using var second = new PortalFactory().WithSetting("ConnectionStrings:Portal", connection);
 

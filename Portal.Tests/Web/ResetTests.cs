@@ -57,7 +57,7 @@ public sealed class ResetTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> ResetAsync(IReadOnlyDictionary<string, string> settings, string[] extra, string stdin)
+    internal static async Task<(int ExitCode, string Output)> ResetAsync(IReadOnlyDictionary<string, string> settings, string[] extra, string stdin)
     {
         var start = new ProcessStartInfo("dotnet")
         {

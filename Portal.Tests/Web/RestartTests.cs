@@ -9,20 +9,28 @@ namespace Portal.Tests.Web;
 
 /// <summary>
 /// A portal killed with SIGKILL loses nothing: leases, their expiry and the queue's order survive a restart, and a
-/// setup or teardown the kill interrupted runs again and finishes.
+/// setup or teardown the kill interrupted runs again and finishes. On SQLite and on PostgreSQL.
 /// </summary>
-public sealed class RestartTests : IDisposable
+public sealed class RestartTests : IAsyncDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("portal-kill-").FullName;
+    private PortalDatabase? _database;
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
 
-    [Fact]
-    public async Task KilledPortalContinuesLeasesExpiresOverdueOnesFinishesSetupsAndTeardownsAndKeepsTheQueueOrder()
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task KilledPortalContinuesLeasesExpiresOverdueOnesFinishesSetupsAndTeardownsAndKeepsTheQueueOrder(string database)
     {
         var scriptLog = Path.Combine(_directory, "script.log");
         var script = Path.Combine(_directory, "setup.sh");
@@ -39,7 +47,7 @@ public sealed class RestartTests : IDisposable
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var settings = new Dictionary<string, string>
         {
-            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+            ["ConnectionStrings:Portal"] = Database(database),
             ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
             ["Lab:SetupScript"] = script,
             ["Consoles:LogDirectory"] = Path.Combine(_directory, "console-logs"),
@@ -105,14 +113,16 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(2, calls.Count(c => c == "release pine-02 frank@lab.test"));
     }
 
-    [Fact]
-    public async Task AHealthCheckTheKillInterruptedRunsAgainAtTheNextStart()
+    [Theory]
+    [InlineData(PortalDatabase.Sqlite)]
+    [PostgresData]
+    public async Task AHealthCheckTheKillInterruptedRunsAgainAtTheNextStart(string database)
     {
         var restarted = Path.Combine(_directory, "restarted");
         var cycles = Path.Combine(_directory, "cycles");
         var settings = new Dictionary<string, string>
         {
-            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_directory, "portal.db")}",
+            ["ConnectionStrings:Portal"] = Database(database),
             ["Portal:Admin:Password"] = PortalFactory.AdminPassword,
             ["Consoles:LogDirectory"] = Path.Combine(_directory, "console-logs"),
             ["Lab:Boards:0:Power:Driver"] = "command",
@@ -148,6 +158,12 @@ public sealed class RestartTests : IDisposable
         Assert.Equal($"on demand by {PortalFactory.AdminEmail}", check.Trigger);
         Assert.Equal(2, File.ReadAllLines(cycles).Length);
         Assert.Equal("free", await BoardStateAsync(second, secret));
+    }
+
+    private string Database(string provider)
+    {
+        _database = PortalDatabase.Create(provider, _directory);
+        return _database.ConnectionString;
     }
 
     private static async Task<string?> BoardStateAsync(PortalProcess portal, string secret) =>

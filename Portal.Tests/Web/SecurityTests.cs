@@ -279,7 +279,12 @@ public sealed class SecurityTests : IAsyncLifetime
         }
 
         const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(_portal.DataDirectory, "portal.db")));
+        if (_portal.Database.Provider == PortalDatabase.Sqlite)
+        {
+            // PostgreSQL's files are its server's (PORTAL_TEST_DATABASE=postgres); a SQLite file is the portal's own.
+            Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(_portal.DataDirectory, "portal.db")));
+        }
+
         Assert.Equal(owner | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(log)!));
         Assert.Equal(owner, File.GetUnixFileMode(log));
     }

@@ -59,17 +59,17 @@ public sealed class AuditLog(IDbContextFactory<ApplicationDbContext> dbFactory, 
         var entries = db.Audit.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Actor))
         {
-            entries = entries.Where(a => EF.Functions.Like(a.Actor, PagedQuery.Containing(query.Actor), "\\"));
+            entries = entries.Where(a => EF.Functions.Like(a.Actor.ToLower(), PagedQuery.Containing(query.Actor), "\\"));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Board))
         {
-            entries = entries.Where(a => a.Board != null && EF.Functions.Like(a.Board, PagedQuery.Containing(query.Board), "\\"));
+            entries = entries.Where(a => a.Board != null && EF.Functions.Like(a.Board.ToLower(), PagedQuery.Containing(query.Board), "\\"));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Action))
         {
-            entries = entries.Where(a => EF.Functions.Like(a.Action, PagedQuery.Containing(query.Action), "\\"));
+            entries = entries.Where(a => EF.Functions.Like(a.Action.ToLower(), PagedQuery.Containing(query.Action), "\\"));
         }
 
         if (query.From is { } from)

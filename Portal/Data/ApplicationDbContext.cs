@@ -4,8 +4,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Portal.Data;
 
-public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options) : IdentityDbContext<ApplicationUser>(options), IDataProtectionKeyContext
+/// <summary>
+/// The portal's database, on SQLite; its migrations are in <c>Data/Migrations</c>. <see cref="PostgresDbContext"/> is
+/// the same model on PostgreSQL with its own migrations, which the rest of the portal sees as this type.
+/// </summary>
+public class ApplicationDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionKeyContext
 {
+    public ApplicationDbContext(DbContextOptions<ApplicationDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected ApplicationDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     /// <summary>The keys that protect cookies and antiforgery tokens: in the database, so a restart or another instance keeps sign-ins valid.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

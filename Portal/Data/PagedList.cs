@@ -24,7 +24,10 @@ public static class PagedQuery
     public static IOrderedQueryable<T> OrderBy<T, TKey>(this IQueryable<T> query, Expression<Func<T, TKey>> key, bool descending) =>
         descending ? query.OrderByDescending(key) : query.OrderBy(key);
 
-    /// <summary>A LIKE pattern matching the text anywhere, with the text's own % and _ taken literally (escape character \).</summary>
+    /// <summary>
+    /// A LIKE pattern matching the text anywhere, with the text's own % and _ taken literally (escape character \), in
+    /// lower case: match it against the column's <c>ToLower()</c>, as SQLite's LIKE ignores case and PostgreSQL's does not.
+    /// </summary>
     public static string Containing(string text) =>
-        "%" + text.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        "%" + text.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
 }

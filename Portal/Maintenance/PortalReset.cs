@@ -20,15 +20,21 @@ public static class PortalReset
     {
         var ownerFilter = services.GetRequiredService<SandboxService>().OwnerFilter;
         var engine = services.GetRequiredService<IContainerProvider>();
+        var dbFactory = services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>();
+        bool postgres;
         string database;
-        await using (var db = await services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        string[] files;
+        await using (var db = await dbFactory.CreateDbContextAsync())
         {
-            database = db.Database.GetDbConnection().DataSource;
+            // SQLite's database is a file (with its write-ahead log); PostgreSQL's is dropped on its server.
+            var connection = db.Database.GetDbConnection();
+            postgres = db.Database.IsNpgsql();
+            database = postgres ? $"the PostgreSQL database {connection.Database} on {connection.DataSource}" : $"the database {connection.DataSource}";
+            files = postgres ? [] : [connection.DataSource, $"{connection.DataSource}-wal", $"{connection.DataSource}-shm"];
         }
 
         var environment = services.GetRequiredService<IHostEnvironment>();
         var qemu = services.GetRequiredService<IOptions<QemuLabOptions>>().Value;
-        string[] files = [database, $"{database}-wal", $"{database}-shm"];
         string[] folders =
         [
             Path.GetFullPath(services.GetRequiredService<IOptions<ConsoleOptions>>().Value.LogDirectory, environment.ContentRootPath),
@@ -36,7 +42,7 @@ public static class PortalReset
             Path.GetFullPath(qemu.StateDirectory, qemu.BaseDirectory),
         ];
 
-        await output.WriteLineAsync($"This removes, for good: the database {database}, the folders {string.Join(", ", folders)}, and every container labelled {ownerFilter}. Stop the portal first.");
+        await output.WriteLineAsync($"This removes, for good: {database}, the folders {string.Join(", ", folders)}, and every container labelled {ownerFilter}. Stop the portal first.");
         if (!arguments.Contains("--yes"))
         {
             await output.WriteAsync("Type yes to go on: ");
@@ -59,6 +65,15 @@ public static class PortalReset
         catch (ContainerEngineException ex)
         {
             await output.WriteLineAsync($"Containers left alone: {ex.Message}.");
+        }
+
+        if (postgres)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            if (await db.Database.EnsureDeletedAsync())
+            {
+                await output.WriteLineAsync($"Removed {database}.");
+            }
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

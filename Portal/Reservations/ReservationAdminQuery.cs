@@ -24,12 +24,12 @@ public sealed class ReservationAdminQuery(IDbContextFactory<ApplicationDbContext
         var reservations = db.Reservations.AsQueryable();
         if (!string.IsNullOrWhiteSpace(query.User))
         {
-            reservations = reservations.Where(r => (r.User!.Email ?? r.DeletedUserEmail) != null && EF.Functions.Like(r.User!.Email ?? r.DeletedUserEmail!, PagedQuery.Containing(query.User), "\\"));
+            reservations = reservations.Where(r => (r.User!.Email ?? r.DeletedUserEmail) != null && EF.Functions.Like((r.User!.Email ?? r.DeletedUserEmail!).ToLower(), PagedQuery.Containing(query.User), "\\"));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Board))
         {
-            reservations = reservations.Where(r => EF.Functions.Like(r.Board.Name, PagedQuery.Containing(query.Board), "\\"));
+            reservations = reservations.Where(r => EF.Functions.Like(r.Board.Name.ToLower(), PagedQuery.Containing(query.Board), "\\"));
         }
 
         if (query.State is { } state)
