@@ -319,6 +319,21 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         return directory;
     }
 
+    /// <summary>Waits (10 s at most) for socat to link its pty at <paramref name="device"/>; says what socat said if it did not.</summary>
+    internal static async Task WaitForDeviceAsync(Process socat, string device)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(device))
+        {
+            if (DateTime.UtcNow > deadline || socat.HasExited)
+            {
+                throw new InvalidOperationException($"socat did not create {device}: {await socat.StandardError.ReadToEndAsync()}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -435,16 +450,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             start.Environment["PS1"] = Prompt;
             start.Environment["HISTFILE"] = "/dev/null";
             var socat = Process.Start(start)!;
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!File.Exists(device))
-            {
-                if (DateTime.UtcNow > deadline || socat.HasExited)
-                {
-                    throw new InvalidOperationException($"socat did not create {device}: {await socat.StandardError.ReadToEndAsync()}");
-                }
-
-                await Task.Delay(20);
-            }
+            await WaitForDeviceAsync(socat, device);
 
             return new BoardShell(socat, device);
         }

@@ -393,16 +393,7 @@ internal static class ConsolesBenchmark
                 RedirectStandardError = true,
             };
             var socat = Process.Start(start)!;
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!File.Exists(device))
-            {
-                if (DateTime.UtcNow > deadline || socat.HasExited)
-                {
-                    throw new InvalidOperationException($"socat did not create {device}: {await socat.StandardError.ReadToEndAsync()}");
-                }
-
-                await Task.Delay(20);
-            }
+            await ConsoleBenchmark.WaitForDeviceAsync(socat, device);
 
             var board = new Board(socat);
             board._writer = Task.Run(() => board.WriteLinesAsync(number, socat.StandardInput.BaseStream, board._stop.Token));
