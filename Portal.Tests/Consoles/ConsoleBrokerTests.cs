@@ -32,6 +32,9 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    private static List<string> OpenFiles() =>
+        [.. new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Select(fd => fd.LinkTarget ?? "")];
+
     public async Task DisposeAsync()
     {
         foreach (var watcher in _watchers)
@@ -160,6 +163,28 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         await using var replugged = line.OpenPeer();
         await replugged.WriteAsync("login again: "u8.ToArray());
         await watcher.WaitForAsync("login again: ");
+    }
+
+    [SocatFact]
+    public async Task AStoppingPortalClosesItsConsolesDevicesWhileTheyAreWatched()
+    {
+        await using var line = new PtyPair(_directory);
+        await line.StartAsync();
+        Board("stopping-board", ("Driver", "serial"), ("Device", line.Device));
+        var watcher = Watch("stopping-board");
+        await using (var board = line.OpenPeer())
+        {
+            await board.WriteAsync("U-Boot> "u8.ToArray());
+            await watcher.WaitForAsync("U-Boot> ");
+        }
+
+        var device = new FileInfo(line.Device).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        Assert.Contains(device, OpenFiles());
+
+        await _broker.DisposeAsync();
+
+        // Nothing of this process holds the board's device any more, though a watcher is still attached.
+        Assert.DoesNotContain(device, OpenFiles());
     }
 
     [SocatFact]

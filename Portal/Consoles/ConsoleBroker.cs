@@ -12,8 +12,11 @@ public sealed class ConsoleBroker(
     TimeProvider clock,
     ILoggerFactory loggerFactory,
     Observability.PortalMetrics metrics,
-    Health.BoardReachability? reachability = null)
+    Health.BoardReachability? reachability = null) : IAsyncDisposable
 {
+    // How long a stopping portal waits for its consoles to close their devices.
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsoleSession> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, DeviceLoan> _lentOut = new(StringComparer.OrdinalIgnoreCase);
@@ -78,6 +81,29 @@ public sealed class ConsoleBroker(
                 _lentOut.Remove(loan.Board);
                 _sessions.GetValueOrDefault(loan.Board)?.Return();
             }
+        }
+    }
+
+    /// <summary>
+    /// The portal is stopping: every console closes its device (serial port, socket), whoever still watches, so nothing
+    /// of this portal holds a board's console after it.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        ConsoleSession[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _sessions.Values];
+            _sessions.Clear();
+        }
+
+        try
+        {
+            await Task.WhenAll(sessions.Select(session => session.StopAsync())).WaitAsync(StopTimeout);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Consoles of {Boards} did not close within {Timeout} while the portal stopped", string.Join(", ", sessions.Select(s => s.Board)), StopTimeout);
         }
     }
 

@@ -21,6 +21,7 @@ internal sealed class ConsoleSession
     private readonly List<ConsoleWatcher> _watchers = [];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Task _running;
     private TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _connection;
     private TaskCompletionSource? _returned;
@@ -42,7 +43,7 @@ internal sealed class ConsoleSession
         _metrics = metrics;
         _scrollback = new ScrollbackRing(options.ScrollbackBytes);
         _connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        _ = Task.Run(RunAsync);
+        _running = Task.Run(RunAsync);
     }
 
     public string Board { get; }
@@ -312,6 +313,13 @@ internal sealed class ConsoleSession
                 watcher.Offer(data);
             }
         }
+    }
+
+    /// <summary>Closes the console whoever watches it (the portal is stopping); completes once its device is closed.</summary>
+    public Task StopAsync()
+    {
+        _stop.Cancel();
+        return _running;
     }
 
     private void CloseIfIdle()
