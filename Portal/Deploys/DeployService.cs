@@ -63,7 +63,7 @@ public sealed class DeployService(
 
         if (Driver(board) is not { } driver)
         {
-            return Fail(DeployErrorKind.Invalid, $"Nothing can be deployed to board {board}: it has no deploy driver.");
+            return Fail(DeployErrorKind.Invalid, NoDriver(board));
         }
 
         if (await MayDeployAsync(actor, board, details.Board.Holder, cancellationToken) is { } refusal)
@@ -177,12 +177,12 @@ public sealed class DeployService(
     {
         if (Driver(board) is not { } driver)
         {
-            return $"board {board} has no deploy driver";
+            return NoDriver(board).TrimEnd('.');
         }
 
-        if (files.Keys.FirstOrDefault(slot => !driver.Slots.Contains(slot)) is { } unknown)
+        if (UnknownSlot(board, driver, files.Keys) is { } unknown)
         {
-            return $"board {board} takes {string.Join(", ", driver.Slots)}, not '{unknown}'";
+            return unknown.TrimEnd('.');
         }
 
         var request = new DeployRequest([.. files.Select(file => new DeployFile(file.Key, Path.GetFileName(file.Value), file.Value))], append);
@@ -203,6 +203,14 @@ public sealed class DeployService(
         }
     }
 
+    private static string NoDriver(string board) => $"Nothing can be deployed to board {board}: it has no deploy driver.";
+
+    /// <summary>A sentence naming the first slot the board's driver does not take, or null when it takes them all.</summary>
+    private static string? UnknownSlot(string board, IDeployDriver driver, IEnumerable<string> slots) =>
+        slots.FirstOrDefault(slot => !driver.Slots.Contains(slot)) is { } unknown
+            ? $"Board {board} takes {string.Join(", ", driver.Slots)}; not '{unknown}'."
+            : null;
+
     private static DeployError? Validate(string board, IDeployDriver driver, DeployOrder order)
     {
         if (order.Artifacts.Count == 0)
@@ -210,9 +218,9 @@ public sealed class DeployService(
             return new(DeployErrorKind.Invalid, "Pick at least one artifact to deploy.");
         }
 
-        if (order.Artifacts.Keys.FirstOrDefault(slot => !driver.Slots.Contains(slot)) is { } unknown)
+        if (UnknownSlot(board, driver, order.Artifacts.Keys) is { } unknown)
         {
-            return new(DeployErrorKind.Invalid, $"Board {board} takes {string.Join(", ", driver.Slots)}; not '{unknown}'.");
+            return new(DeployErrorKind.Invalid, unknown);
         }
 
         if (order.Append is { Length: > DeployOrder.MaxAppendLength })
