@@ -110,7 +110,9 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
                         pending.Add(next);
                     }
 
-                    await using var batch = new NpgsqlBatch(connection);
+                    // Each notification its own transaction (a Sync after each, still one round trip): PostgreSQL
+                    // delivers equal notifications of one transaction once, which dropped repeated keys and output.
+                    await using var batch = new NpgsqlBatch(connection) { EnableErrorBarriers = true };
                     foreach (var (channel, payload) in pending)
                     {
                         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = channel }, new() { Value = payload } } });

@@ -11,6 +11,7 @@ internal class ClusteredConsole(string board, IConsole device, ClusterConsoles c
 {
     private ClusterLock? _held;
     private bool _opened;
+    private bool _tookOver;
 
     public string Describe => device.Describe;
 
@@ -34,12 +35,19 @@ internal class ClusteredConsole(string board, IConsole device, ClusterConsoles c
         Stream stream = _held is null
             ? cluster.Follow(board, this, withScrollback)
             : cluster.Own(board, device, await device.OpenAsync(cancellationToken), _held, withScrollback);
+        if (_held is not null && _tookOver)
+        {
+            // This session says so itself; the watchers on the other instances hear it from here.
+            cluster.SendOutput(board, "\r\n[console moved]\r\n"u8);
+            _tookOver = false;
+        }
+
         _opened = true;
         return stream;
     }
 
     /// <summary>A session following another instance found the board's lock free: the owner went, and this instance now holds it.</summary>
-    internal void TookOver(ClusterLock held) => _held = held;
+    internal void TookOver(ClusterLock held) => (_held, _tookOver) = (held, true);
 
     public async ValueTask DisposeAsync()
     {
