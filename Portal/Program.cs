@@ -1,6 +1,7 @@
 using Portal.Access;
 using Portal.Api;
 using Portal.Artifacts;
+using Portal.Cluster;
 using Portal.Components;
 using Portal.Components.Account;
 using Portal.Consoles;
@@ -29,6 +30,7 @@ builder.Host.UseSystemd();
 // reservation clock, console recorder, sandbox reconciler. The lab events' handlers start first and stop last.
 builder.Services.AddLabEvents();
 builder.AddPortalData();
+builder.AddCluster();
 builder.Services.AddPortalIdentity();
 builder.Services.AddLab();
 builder.Services.AddAccess();

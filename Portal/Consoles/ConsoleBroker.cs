@@ -4,7 +4,10 @@ using Portal.Lab;
 
 namespace Portal.Consoles;
 
-/// <summary>One console connection per board while anyone watches, shared by all its watchers.</summary>
+/// <summary>
+/// One console connection per board while anyone watches, shared by all its watchers. With other portal instances on
+/// the same database (<paramref name="cluster"/>), only one instance reads a board's device and the others follow it.
+/// </summary>
 public sealed class ConsoleBroker(
     DriverFactory drivers,
     IOptionsMonitor<LabOptions> lab,
@@ -12,7 +15,8 @@ public sealed class ConsoleBroker(
     TimeProvider clock,
     ILoggerFactory loggerFactory,
     Observability.PortalMetrics metrics,
-    Health.BoardReachability? reachability = null) : IAsyncDisposable
+    Health.BoardReachability? reachability = null,
+    Cluster.ClusterConsoles? cluster = null) : IAsyncDisposable
 {
     // How long a stopping portal waits for its consoles to close their devices.
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
@@ -42,7 +46,8 @@ public sealed class ConsoleBroker(
                     return null;
                 }
 
-                session = new ConsoleSession(board, drivers.CreateConsole(board, spec), options.Value, clock, _logger, Forget, metrics, reachability);
+                var console = drivers.CreateConsole(board, spec);
+                session = new ConsoleSession(board, cluster?.Wrap(board, console) ?? console, options.Value, clock, _logger, Forget, metrics, reachability);
                 if (_lentOut.TryGetValue(board, out var loan))
                 {
                     // A new session has no device open yet: it starts lent, nothing to wait for.

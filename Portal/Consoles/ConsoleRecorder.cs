@@ -9,7 +9,9 @@ namespace Portal.Consoles;
 /// Records the console of every active reservation, from grant to end, whether or not anyone watches: the plain text
 /// in <c>LogDirectory/RESERVATION.log</c> and the same output with its timing as an asciinema v2 recording in
 /// <c>RESERVATION.cast</c> (each file at most <c>MaxLogBytes</c>). At start it picks up the reservations that survived
-/// a restart. Grants and ends reach it as a background handler, after they committed.
+/// a restart. Grants and ends reach it as a background handler, after they committed. Among portal instances sharing
+/// the database one records (<see cref="Cluster.ILeadership"/>), from every instance's events; the one that takes over
+/// from an instance that went picks up the active reservations the same way, appending to their files.
 /// </summary>
 public sealed class ConsoleRecorder(
     ConsoleBroker broker,
@@ -17,9 +19,15 @@ public sealed class ConsoleRecorder(
     IOptions<ConsoleOptions> options,
     IHostEnvironment environment,
     TimeProvider clock,
+    Cluster.ILeadership leadership,
     ILogger<ConsoleRecorder> logger) : IHostedService, ILabEventHandler<ReservationChanged>
 {
     private readonly ConcurrentDictionary<int, Recording> _recordings = new();
+    // Taking and losing the lead, and each event, one at a time: no recording starts here after the lead is gone.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _leading = Task.CompletedTask;
+    private bool _recording;
 
     /// <summary>The file a reservation's console traffic is kept in (it may not exist: no console, or nothing printed).</summary>
     public string LogPath(int reservationId) => PathOf(reservationId, "log");
@@ -36,33 +44,88 @@ public sealed class ConsoleRecorder(
     private string PathOf(int reservationId, string extension) =>
         Path.Combine(Path.GetFullPath(options.Value.LogDirectory, environment.ContentRootPath), $"{reservationId}.{extension}");
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(LogPath(0))!);
-        foreach (var active in await reservations.ListAsync(new ReservationFilter(ActiveOnly: true, Take: int.MaxValue), cancellationToken))
-        {
-            await StartAsync(active.Id, active.Board, cancellationToken);
-        }
+        _leading = leadership.LeadAsync("console-recorder", RecordAsync, _stopping.Token);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in _recordings.Keys)
-        {
-            await StopAsync(id);
-        }
+        await _stopping.CancelAsync();
+        await _leading;
     }
 
     public async Task HandleAsync(ReservationChanged changed, CancellationToken cancellationToken)
     {
-        // From grant (preparing) until the reservation has ended: a teardown's console output is part of it.
-        if (changed.State is ReservationState.Preparing or ReservationState.Active)
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            await StartAsync(changed.ReservationId, changed.Board, cancellationToken);
+            if (!_recording)
+            {
+                return;
+            }
+
+            // From grant (preparing) until the reservation has ended: a teardown's console output is part of it.
+            if (changed.State is ReservationState.Preparing or ReservationState.Active)
+            {
+                await StartAsync(changed.ReservationId, changed.Board, cancellationToken);
+            }
+            else if (changed.State != ReservationState.Releasing)
+            {
+                await StopAsync(changed.ReservationId);
+            }
         }
-        else if (changed.State != ReservationState.Releasing)
+        finally
         {
-            await StopAsync(changed.ReservationId);
+            _gate.Release();
+        }
+    }
+
+    // While this instance leads the recording: the reservations active when it took the lead, then those events start.
+    private async Task RecordAsync(CancellationToken leading)
+    {
+        await _gate.WaitAsync(leading);
+        try
+        {
+            _recording = true;
+            foreach (var active in await reservations.ListAsync(new ReservationFilter(ActiveOnly: true, Take: int.MaxValue), leading))
+            {
+                try
+                {
+                    await StartAsync(active.Id, active.Board, leading);
+                }
+                catch (IOException ex)
+                {
+                    logger.LogError(ex, "Recording the console of {Board} for reservation {ReservationId} failed", active.Board, active.Id);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, leading);
+        }
+        finally
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                _recording = false;
+                foreach (var id in _recordings.Keys)
+                {
+                    await StopAsync(id);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 

@@ -12,7 +12,7 @@ public static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleBroker>();
         services.AddSingleton<ConsoleRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsoleRecorder>());
-        services.AddLabEventHandler<ReservationChanged, ConsoleRecorder>();
+        services.AddLabEventHandler<ReservationChanged, ConsoleRecorder>(clusterWide: true);
         services.AddSingleton<PowerService>();
         services.AddSingleton<ConsoleAccess>();
         services.AddSingleton<SshTerminalService>();

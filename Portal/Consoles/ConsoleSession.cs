@@ -231,6 +231,14 @@ internal sealed class ConsoleSession
             {
                 break;
             }
+            catch (ConsoleMovedException ex)
+            {
+                // Another instance's watchers see the same line when it is this one that went.
+                ForgetStream();
+                _logger.LogInformation("Console of {Board} moved: {Reason}", Board, ex.Message);
+                Broadcast("\r\n[console moved]\r\n");
+                lostBecause = null;
+            }
             catch (Exception) when (connection.IsCancellationRequested)
             {
                 // Lent out (the driver may say so with its own exception): the loop waits for the device to come back.
@@ -264,6 +272,11 @@ internal sealed class ConsoleSession
         }
 
         ForgetStream();
+        if (_console is IAsyncDisposable held)
+        {
+            // A console that holds the board beyond one connection (a cluster's lock) lets it go with the session.
+            await held.DisposeAsync();
+        }
     }
 
     /// <summary>The console is read no faster than its lossless watchers (the recorder) take it; the others drop and resync.</summary>

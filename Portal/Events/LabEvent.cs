@@ -1,9 +1,19 @@
+using System.Text.Json.Serialization;
 using Portal.Data;
 using Portal.Hardware;
 
 namespace Portal.Events;
 
-/// <summary>Something changed in the lab; published after the change committed.</summary>
+/// <summary>Something changed in the lab; published after the change committed (and relayed, as JSON, to the other portal instances).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$event")]
+[JsonDerivedType(typeof(BoardChanged), "board")]
+[JsonDerivedType(typeof(ReservationChanged), "reservation")]
+[JsonDerivedType(typeof(QueueChanged), "queue")]
+[JsonDerivedType(typeof(RulesChanged), "rules")]
+[JsonDerivedType(typeof(UsersChanged), "users")]
+[JsonDerivedType(typeof(PowerChanged), "power")]
+[JsonDerivedType(typeof(SandboxChanged), "sandbox")]
+[JsonDerivedType(typeof(DeploymentChanged), "deployment")]
 public abstract record LabEvent
 {
     /// <summary>Whether the event is about that board (a rule change is about every board).</summary>

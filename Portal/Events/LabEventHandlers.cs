@@ -2,8 +2,12 @@ using System.Threading.Channels;
 
 namespace Portal.Events;
 
-/// <summary>One registered domain reaction: the events it takes and how to call it.</summary>
-public sealed record LabEventHandlerRegistration(Type EventType, string Name, Func<IServiceProvider, LabEvent, CancellationToken, Task> Handle);
+/// <summary>
+/// One registered domain reaction: the events it takes and how to call it. A handler runs on the instance that published
+/// the event, unless <paramref name="ClusterWide"/>: then it also gets the events of the other instances (a singleton
+/// job's handler, which acts only where its job is led).
+/// </summary>
+public sealed record LabEventHandlerRegistration(Type EventType, string Name, Func<IServiceProvider, LabEvent, CancellationToken, Task> Handle, bool ClusterWide = false);
 
 /// <summary>
 /// Runs the domain reactions. Each handler has its own unbounded queue and loop, so a slow one (a container that takes
@@ -17,11 +21,11 @@ public sealed class LabEventHandlers(
 {
     private readonly HandlerQueue[] _queues = registrations.Select(r => new HandlerQueue(r)).ToArray();
 
-    internal void Enqueue(LabEvent labEvent)
+    internal void Enqueue(LabEvent labEvent, bool fromElsewhere)
     {
         foreach (var queue in _queues)
         {
-            if (queue.Registration.EventType.IsInstanceOfType(labEvent))
+            if (queue.Registration.EventType.IsInstanceOfType(labEvent) && (!fromElsewhere || queue.Registration.ClusterWide))
             {
                 queue.Events.Writer.TryWrite(labEvent);
             }

@@ -6,7 +6,9 @@ namespace Portal.Events;
 /// each open page on its own bounded <see cref="LabEventSubscription"/>, so neither a slow handler nor a slow or dead
 /// circuit costs the publisher anything.
 /// </summary>
-public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logger)
+/// <remarks>With other instances on the same database, <paramref name="relay"/> sends every event to them, and their
+/// events arrive through <see cref="DeliverFromElsewhere"/>.</remarks>
+public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logger, ILabEventRelay? relay = null)
 {
     /// <summary>How many events a page may fall behind before it is told to reload everything.</summary>
     public const int PageQueueCapacity = 64;
@@ -20,8 +22,17 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
 
     public void Publish(LabEvent labEvent)
     {
+        Deliver(labEvent, fromElsewhere: false);
+        relay?.Send(labEvent);
+    }
+
+    /// <summary>An event another instance published: for the pages here, and for the handlers that act for the whole cluster.</summary>
+    public void DeliverFromElsewhere(LabEvent labEvent) => Deliver(labEvent, fromElsewhere: true);
+
+    private void Deliver(LabEvent labEvent, bool fromElsewhere)
+    {
         Interlocked.Increment(ref _version);
-        handlers.Enqueue(labEvent);
+        handlers.Enqueue(labEvent, fromElsewhere);
         foreach (var page in Volatile.Read(ref _pages))
         {
             try

@@ -14,8 +14,11 @@ public static class LabEventsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Runs <typeparamref name="THandler"/> (a singleton) in the background after every committed <typeparamref name="TEvent"/>.</summary>
-    public static IServiceCollection AddLabEventHandler<TEvent, THandler>(this IServiceCollection services)
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/> (a singleton) in the background after every committed <typeparamref name="TEvent"/>:
+    /// those published here, and with <paramref name="clusterWide"/> those of the other instances too.
+    /// </summary>
+    public static IServiceCollection AddLabEventHandler<TEvent, THandler>(this IServiceCollection services, bool clusterWide = false)
         where TEvent : LabEvent
         where THandler : class, ILabEventHandler<TEvent>
     {
@@ -23,7 +26,8 @@ public static class LabEventsServiceCollectionExtensions
         services.AddSingleton(new LabEventHandlerRegistration(
             typeof(TEvent),
             typeof(THandler).Name,
-            (provider, labEvent, cancellationToken) => provider.GetRequiredService<THandler>().HandleAsync((TEvent)labEvent, cancellationToken)));
+            (provider, labEvent, cancellationToken) => provider.GetRequiredService<THandler>().HandleAsync((TEvent)labEvent, cancellationToken),
+            clusterWide));
         return services;
     }
 }

@@ -16,6 +16,7 @@ public sealed class HealthCheckScheduler(
     ReservationLifecycle lifecycle,
     LabEvents events,
     TimeProvider clock,
+    Cluster.ILeadership leadership,
     ILogger<HealthCheckScheduler> logger) : BackgroundService, ILabEventHandler<BoardChanged>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -31,7 +32,10 @@ public sealed class HealthCheckScheduler(
         return Task.CompletedTask;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // One instance among those sharing the database runs it; another takes over when that one goes.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.LeadAsync("health-check-scheduler", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -10,7 +10,7 @@ public static class HealthServiceCollectionExtensions
         services.AddSingleton<HealthCheckTriggers>();
         services.AddSingleton<HealthCheckRunner>();
         services.AddSingleton<BoardHealthService>();
-        services.AddLabEventHandler<BoardChanged, HealthCheckScheduler>();
+        services.AddLabEventHandler<BoardChanged, HealthCheckScheduler>(clusterWide: true);
         services.AddHostedService(sp => sp.GetRequiredService<HealthCheckScheduler>());
         return services;
     }

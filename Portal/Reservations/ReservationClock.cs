@@ -8,12 +8,15 @@ namespace Portal.Reservations;
 /// reservation to releasing and leaves the teardown to <see cref="LifecycleWorker"/>. Its first pass, at start, resumes
 /// setups and teardowns a crash interrupted, ends leases that ran out while the portal was down and serves the queues.
 /// </summary>
-internal sealed class ReservationClock(ReservationLifecycle lifecycle, IOptionsMonitor<ReservationOptions> options, TimeProvider clock, ILogger<ReservationClock> logger) : BackgroundService
+internal sealed class ReservationClock(ReservationLifecycle lifecycle, IOptionsMonitor<ReservationOptions> options, TimeProvider clock, Cluster.ILeadership leadership, ILogger<ReservationClock> logger) : BackgroundService
 {
     // A lease that could not be ended (the database busy, say) is tried again soon, but not in a tight loop.
     private static readonly TimeSpan ShortestWait = TimeSpan.FromMilliseconds(50);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // One instance among those sharing the database runs it; another takes over when that one goes.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.LeadAsync("reservation-clock", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         // The first pass is database work that would otherwise run inside the host's start, before the portal listens.
         await Task.Yield();

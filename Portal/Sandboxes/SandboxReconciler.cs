@@ -14,9 +14,13 @@ internal sealed class SandboxReconciler(
     IContainerProvider engine,
     IOptionsMonitor<SandboxOptions> options,
     TimeProvider clock,
+    Cluster.ILeadership leadership,
     ILogger<SandboxReconciler> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // One instance among those sharing the database runs it; another takes over when that one goes.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.LeadAsync("sandbox-reconciler", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         string? engineProblem = null;
         while (!stoppingToken.IsCancellationRequested)

@@ -19,6 +19,7 @@ public sealed class WebhookSender(
     IHttpClientFactory httpClients,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock,
+    Cluster.ILeadership leadership,
     ILogger<WebhookSender> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -47,7 +48,10 @@ public sealed class WebhookSender(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // One instance among those sharing the database runs it; another takes over when that one goes.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.LeadAsync("webhook-sender", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)

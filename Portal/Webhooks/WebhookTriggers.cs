@@ -100,11 +100,15 @@ internal sealed class LeaseEndingWebhooks(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock,
+    Cluster.ILeadership leadership,
     ILogger<LeaseEndingWebhooks> logger) : BackgroundService
 {
     public static readonly TimeSpan Warning = TimeSpan.FromMinutes(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // One instance among those sharing the database runs it; another takes over when that one goes.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.LeadAsync("lease-ending-webhooks", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)

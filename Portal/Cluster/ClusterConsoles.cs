@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Portal.Consoles;
+using Portal.Hardware;
+
+namespace Portal.Cluster;
+
+/// <summary>
+/// A board's console opened once among the portal instances sharing the database. The instance holding the board's
+/// console lock reads the device and notifies what it prints; the others' sessions read those notifications and send
+/// their watchers' input and breaks to it the same way. Every instance keeps a copy of each console's scrollback from
+/// the notifications, so a console opened anew here (after its owner went, say) starts with what the board printed.
+/// When the owner goes, PostgreSQL drops its lock and an instance whose watchers still wait takes the console over.
+/// </summary>
+public sealed class ClusterConsoles(
+    ClusterNotifications notifications,
+    ClusterLocks locks,
+    ClusterInstance instance,
+    IOptions<ConsoleOptions> options,
+    ILogger<ClusterConsoles> logger) : IHostedService
+{
+    // Console bytes per notification: base64 makes 4/3 of it, well under the payload limit.
+    private const int ChunkBytes = 4096;
+
+    // How often a session served by another instance checks that the owner is still there (by trying its lock).
+    internal static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ScrollbackRing> _mirrors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<RemoteConsoleStream>> _remotes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, OwnedConsoleStream> _owned = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The board's console as this instance sees it: its own device when it holds the board, else the owner's notifications.</summary>
+    public IConsole Wrap(string board, IConsole console) =>
+        console is IBreakableConsole breakable ? new BreakableClusteredConsole(board, breakable, this) : new ClusteredConsole(board, console, this);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        notifications.Subscribe(ClusterNotifications.ConsolesChannel, Receive);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    internal Task<ClusterLock?> TryTakeAsync(string board, CancellationToken cancellationToken) =>
+        locks.TryTakeAsync($"console:{board}", cancellationToken);
+
+    /// <summary>This instance reads the board's device: what it reads goes to the others, and their input comes to it.</summary>
+    internal OwnedConsoleStream Own(string board, IConsole console, Stream device, ClusterLock held, bool withScrollback)
+    {
+        lock (_gate)
+        {
+            var owned = new OwnedConsoleStream(board, console, device, held, this, withScrollback ? MirrorOf(board).Snapshot() : []);
+            _owned[board] = owned;
+            logger.LogInformation("Console of {Board} ({Console}) opened on this instance, which serves it to the others", board, console.Describe);
+            return owned;
+        }
+    }
+
+    internal void Disown(OwnedConsoleStream owned)
+    {
+        lock (_gate)
+        {
+            if (_owned.GetValueOrDefault(owned.Board) == owned)
+            {
+                _owned.Remove(owned.Board);
+            }
+        }
+    }
+
+    /// <summary>The board's console served by another instance; its scrollback first when <paramref name="withScrollback"/>.</summary>
+    internal RemoteConsoleStream Follow(string board, ClusteredConsole console, bool withScrollback)
+    {
+        lock (_gate)
+        {
+            var remote = new RemoteConsoleStream(board, console, this);
+            if (withScrollback && MirrorOf(board).Snapshot() is { Length: > 0 } scrollback)
+            {
+                remote.Offer(scrollback);
+            }
+
+            if (!_remotes.TryGetValue(board, out var followers))
+            {
+                _remotes[board] = followers = [];
+            }
+
+            followers.Add(remote);
+            logger.LogInformation("Console of {Board} is served by another instance", board);
+            return remote;
+        }
+    }
+
+    internal void Unfollow(RemoteConsoleStream remote)
+    {
+        lock (_gate)
+        {
+            if (_remotes.TryGetValue(remote.Board, out var followers) && followers.Remove(remote) && followers.Count == 0)
+            {
+                _remotes.Remove(remote.Board);
+            }
+        }
+    }
+
+    internal void SendOutput(string board, ReadOnlySpan<byte> data) => Send(ConsoleMessageKind.Output, board, data);
+
+    internal void SendInput(string board, ReadOnlySpan<byte> data) => Send(ConsoleMessageKind.Input, board, data);
+
+    internal void SendBreak(string board) => Send(ConsoleMessageKind.Break, board, []);
+
+    private void Send(ConsoleMessageKind kind, string board, ReadOnlySpan<byte> data)
+    {
+        do
+        {
+            var chunk = data[..Math.Min(ChunkBytes, data.Length)];
+            notifications.Send(ClusterNotifications.ConsolesChannel, JsonSerializer.Serialize(new ConsoleMessage(kind, instance.Id, board, chunk.ToArray())));
+            data = data[chunk.Length..];
+        }
+        while (data.Length > 0);
+    }
+
+    private void Receive(string payload)
+    {
+        ConsoleMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize<ConsoleMessage>(payload);
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning("A console notification from another instance was not understood: {Reason}", ex.Message);
+            return;
+        }
+
+        if (message is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            switch (message.Kind)
+            {
+                case ConsoleMessageKind.Output:
+                    MirrorOf(message.Board).Append(message.Data);
+                    if (message.Instance != instance.Id && _remotes.TryGetValue(message.Board, out var followers))
+                    {
+                        foreach (var remote in followers)
+                        {
+                            remote.Offer(message.Data);
+                        }
+                    }
+
+                    break;
+                case ConsoleMessageKind.Input:
+                    _owned.GetValueOrDefault(message.Board)?.Input(message.Data);
+                    break;
+                case ConsoleMessageKind.Break:
+                    _owned.GetValueOrDefault(message.Board)?.Input(null);
+                    break;
+            }
+        }
+    }
+
+    private ScrollbackRing MirrorOf(string board)
+    {
+        if (!_mirrors.TryGetValue(board, out var mirror))
+        {
+            _mirrors[board] = mirror = new ScrollbackRing(options.Value.ScrollbackBytes);
+        }
+
+        return mirror;
+    }
+
+    private enum ConsoleMessageKind
+    {
+        Output,
+        Input,
+        Break,
+    }
+
+    private sealed record ConsoleMessage(ConsoleMessageKind Kind, string Instance, string Board, byte[] Data);
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Portal.Events;
+
+namespace Portal.Cluster;
+
+/// <summary>
+/// The lab events between the portal instances: each event published here goes to the others as a notification, and
+/// theirs are delivered here, so a reservation made on one instance shows live on the pages of every other.
+/// </summary>
+internal sealed class ClusterEventRelay(ClusterNotifications notifications, ClusterInstance instance) : ILabEventRelay
+{
+    public void Send(LabEvent labEvent) =>
+        notifications.Send(ClusterNotifications.EventsChannel, JsonSerializer.Serialize(new RelayedEvent(instance.Id, labEvent)));
+
+    /// <summary>Delivers to <paramref name="events"/> what the other instances publish.</summary>
+    public void Receive(LabEvents events, ILogger logger) =>
+        notifications.Subscribe(ClusterNotifications.EventsChannel, payload =>
+        {
+            RelayedEvent? relayed;
+            try
+            {
+                relayed = JsonSerializer.Deserialize<RelayedEvent>(payload);
+            }
+            catch (JsonException ex)
+            {
+                // An instance of another version: its event is skipped, not the relay.
+                logger.LogWarning("A lab event from another instance was not understood: {Reason}", ex.Message);
+                return;
+            }
+
+            if (relayed is { Event: { } labEvent } && relayed.Instance != instance.Id)
+            {
+                events.DeliverFromElsewhere(labEvent);
+            }
+        });
+
+    private sealed record RelayedEvent(string Instance, LabEvent Event);
+}
+
+/// <summary>Starts receiving the other instances' events before anything here publishes.</summary>
+internal sealed class ClusterEventReceiver(ClusterEventRelay relay, LabEvents events, ILogger<ClusterEventReceiver> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        relay.Receive(events, logger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,163 @@
+using System.Threading.Channels;
+using Npgsql;
+
+namespace Portal.Cluster;
+
+/// <summary>
+/// PostgreSQL's LISTEN/NOTIFY between the portals sharing the database: one connection listens on every channel a
+/// part of the portal subscribed to, one sends. Sending never waits: notifications queue and go out in order on the
+/// one sending connection, so a receiver sees one sender's notifications in the order they were sent. An instance
+/// receives its own notifications too; the payloads carry <see cref="ClusterInstance.Id"/> for whoever must tell.
+/// </summary>
+public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ClusterNotifications> logger) : BackgroundService
+{
+    /// <summary>The lab events' channel.</summary>
+    public const string EventsChannel = "portal_events";
+
+    /// <summary>The consoles' channel: output from their owners, input and breaks to them.</summary>
+    public const string ConsolesChannel = "portal_consoles";
+
+    private static readonly string[] Channels = [EventsChannel, ConsolesChannel];
+
+    /// <summary>PostgreSQL refuses payloads of 8000 bytes and more.</summary>
+    public const int MaxPayload = 7900;
+
+    // How long a lost connection waits before it is opened again.
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<string, Action<string>> _handlers = new(StringComparer.Ordinal);
+    private readonly Channel<(string Channel, string Payload)> _outbox = Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Calls <paramref name="handler"/> with every payload notified on <paramref name="channel"/>, on the listening thread: it must be quick.</summary>
+    public void Subscribe(string channel, Action<string> handler)
+    {
+        lock (_handlers)
+        {
+            _handlers[channel] = _handlers.TryGetValue(channel, out var others) ? others + handler : handler;
+        }
+    }
+
+    /// <summary>Queues a notification; never waits.</summary>
+    public void Send(string channel, string payload)
+    {
+        if (payload.Length > MaxPayload)
+        {
+            throw new ArgumentException($"A notification on {channel} is {payload.Length} characters long; at most {MaxPayload} fit.", nameof(payload));
+        }
+
+        _outbox.Writer.TryWrite((channel, payload));
+    }
+
+    /// <summary>Completes once this instance listens, so that what others send from then on reaches it.</summary>
+    public Task Listening => _listening.Task;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken));
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, notification) => Dispatch(notification.Channel, notification.Payload);
+                foreach (var channel in Channels)
+                {
+                    await using var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", connection);
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                _listening.TrySetResult();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                // What other instances sent meanwhile is lost: their pages reload on the next event, their consoles go on.
+                logger.LogWarning("Listening to the other portal instances failed: {Reason}; listening again", ex.Message);
+                await DelayAsync(stoppingToken);
+            }
+        }
+    }
+
+    private async Task SendAsync(CancellationToken stoppingToken)
+    {
+        // Kept across a lost connection, so what failed to go out goes out on the next one, in order.
+        var pending = new List<(string Channel, string Payload)>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                while (true)
+                {
+                    if (pending.Count == 0)
+                    {
+                        pending.Add(await _outbox.Reader.ReadAsync(stoppingToken));
+                    }
+
+                    // Everything queued meanwhile goes in the same round trip.
+                    while (pending.Count < 64 && _outbox.Reader.TryRead(out var next))
+                    {
+                        pending.Add(next);
+                    }
+
+                    await using var batch = new NpgsqlBatch(connection);
+                    foreach (var (channel, payload) in pending)
+                    {
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = channel }, new() { Value = payload } } });
+                    }
+
+                    await batch.ExecuteNonQueryAsync(stoppingToken);
+                    pending.Clear();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                logger.LogWarning("Notifying the other portal instances failed: {Reason}; trying again", ex.Message);
+                await DelayAsync(stoppingToken);
+            }
+        }
+    }
+
+    private void Dispatch(string channel, string payload)
+    {
+        Action<string>? handler;
+        lock (_handlers)
+        {
+            handler = _handlers.GetValueOrDefault(channel);
+        }
+
+        try
+        {
+            handler?.Invoke(payload);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Handling a notification on {Channel} failed", channel);
+        }
+    }
+
+    private async Task DelayAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(ReconnectDelay, clock, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
