@@ -126,6 +126,18 @@ public sealed class ClusterCoreTests : IAsyncLifetime
         await Task.WhenAll(first, second);
     }
 
+    [PostgresFact]
+    public async Task ABoardsScriptsRunOneAtATimeAcrossTheInstances()
+    {
+        var held = await _first.Services.GetRequiredService<ILeadership>().HoldAsync("lifecycle:pine-01", CancellationToken.None);
+        var waiting = _second.Services.GetRequiredService<ILeadership>().HoldAsync("lifecycle:pine-01", CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(waiting.IsCompleted);
+
+        await held.DisposeAsync();
+        await (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+    }
+
     private static async Task StartAsync(PortalFactory portal)
     {
         using var client = portal.CreateClient();

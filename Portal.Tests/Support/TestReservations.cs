@@ -62,7 +62,7 @@ public sealed class TestReservations : IDisposable
             Clock,
             NullLogger<ReservationLifecycle>.Instance);
         Queue = new ReservationQueue(Database, options, access, Lifecycle, Queries, audit, events, Clock);
-        _worker = new LifecycleWorker(Jobs, Lifecycle, Queue, NullLogger<LifecycleWorker>.Instance);
+        _worker = new LifecycleWorker(Jobs, Lifecycle, Queue, new Portal.Cluster.SoleLeadership(), NullLogger<LifecycleWorker>.Instance);
         _worker.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -9,7 +9,7 @@ namespace Portal.Cluster;
 /// input is written to it between the local writes. A lost lock (this instance's database connection failed) ends it:
 /// another instance may have the board by then.
 /// </summary>
-internal sealed class OwnedConsoleStream : Stream
+internal sealed class OwnedConsoleStream : ConsoleStream
 {
     private readonly IConsole _console;
     private readonly Stream _device;
@@ -136,31 +136,7 @@ internal sealed class OwnedConsoleStream : Stream
         await base.DisposeAsync();
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override void Flush() => _device.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Write asynchronously.");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>
@@ -168,7 +144,7 @@ internal sealed class OwnedConsoleStream : Stream
 /// arrives it checks every <see cref="ClusterConsoles.OwnerCheckInterval"/> whether the board's lock is free; if so the
 /// owner went, this instance now holds the board, and the stream ends with <see cref="ConsoleMovedException"/>.
 /// </summary>
-internal sealed class RemoteConsoleStream : Stream
+internal sealed class RemoteConsoleStream : ConsoleStream
 {
     private readonly ClusteredConsole _console;
     private readonly ClusterConsoles _cluster;
@@ -232,6 +208,14 @@ internal sealed class RemoteConsoleStream : Stream
         await base.DisposeAsync();
     }
 
+    public override void Flush()
+    {
+    }
+}
+
+/// <summary>A console's byte stream both ways, which the console session only ever uses asynchronously.</summary>
+internal abstract class ConsoleStream : Stream
+{
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -247,10 +231,6 @@ internal sealed class RemoteConsoleStream : Stream
     public override long Length => throw new NotSupportedException();
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
 

@@ -8,6 +8,22 @@ internal sealed class ElectedLeadership(ClusterLocks locks, TimeProvider clock, 
     // How often a follower tries to take a job over: with the lock check of the holder's connection, the failover time.
     internal static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
+    // How often a wait for a held name looks again: a board's next script should not wait long behind the last.
+    private static readonly TimeSpan HoldRetryInterval = TimeSpan.FromMilliseconds(200);
+
+    public async Task<IAsyncDisposable> HoldAsync(string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await locks.TryTakeAsync($"hold:{name}", cancellationToken) is { } held)
+            {
+                return held;
+            }
+
+            await Task.Delay(HoldRetryInterval, clock, cancellationToken);
+        }
+    }
+
     public async Task LeadAsync(string job, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
     {
         var following = false;

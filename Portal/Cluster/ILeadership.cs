@@ -13,6 +13,12 @@ public interface ILeadership
     /// returns or <paramref name="stoppingToken"/> is cancelled.
     /// </summary>
     Task LeadAsync(string job, Func<CancellationToken, Task> work, CancellationToken stoppingToken);
+
+    /// <summary>
+    /// Waits until this instance holds <paramref name="name"/>, which no other instance then holds until the result is
+    /// disposed: one board's setup and teardown scripts run one at a time across the instances.
+    /// </summary>
+    Task<IAsyncDisposable> HoldAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>The only portal on its database: it leads every job from the start.</summary>
@@ -27,5 +33,14 @@ internal sealed class SoleLeadership : ILeadership
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    public Task<IAsyncDisposable> HoldAsync(string name, CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable>(Nothing.Held);
+
+    private sealed class Nothing : IAsyncDisposable
+    {
+        public static readonly Nothing Held = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

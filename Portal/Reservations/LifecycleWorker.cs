@@ -5,11 +5,13 @@ namespace Portal.Reservations;
 /// <summary>
 /// Runs the lifecycle's background jobs: every job on its own task, so teardowns of different boards run at the same
 /// time, while the jobs of one board run one after another (a teardown waits for a setup still running). A failing job
-/// is logged and never reaches the request that caused it.
+/// is logged and never reaches the request that caused it. Among instances sharing the database a board's jobs also
+/// wait for each other (<see cref="Cluster.ILeadership.HoldAsync"/>): a teardown released on one instance waits for the
+/// setup another runs, and a job resumed by the instance that took over the lease clock waits for the one still running.
 /// </summary>
 /// <remarks>A worker without <paramref name="healthChecks"/> (the reservation tests' own) has no health checks to run.</remarks>
 internal sealed class LifecycleWorker(
-    LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, ILogger<LifecycleWorker> logger, Health.HealthCheckRunner? healthChecks = null) : BackgroundService
+    LifecycleJobs jobs, ReservationLifecycle lifecycle, ReservationQueue queue, Cluster.ILeadership leadership, ILogger<LifecycleWorker> logger, Health.HealthCheckRunner? healthChecks = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _boards = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Task> _running = new();
@@ -59,6 +61,7 @@ internal sealed class LifecycleWorker(
 
             try
             {
+                await using var held = board is null ? null : await leadership.HoldAsync($"lifecycle:{board}", stoppingToken);
                 await (job switch
                 {
                     PrepareJob p => lifecycle.PrepareAsync(p.ReservationId, stoppingToken),
