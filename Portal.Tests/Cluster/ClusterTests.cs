@@ -144,7 +144,7 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
             await Expect(Screen(watcher)).ToContainTextAsync("[console moved]");
         }
 
-        await ReloadedAsync(holder);
+        output.WriteLine($"The holder's page was {await ReloadedAsync(holder)}.");
         await Expect(holder.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         Assert.NotEqual(owner, await InstanceOfAsync(holder));
 
@@ -156,7 +156,7 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
         }
 
         // The lease ended once, by the clock; the waiting request got the board.
-        var waitersBoards = await PollAsync(async () => (await waiter.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
+        var waitersBoards = await Poll.UntilAsync(async () => (await waiter.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
         Assert.Equal("rpi-01", Assert.Single(waitersBoards).Board);
         Assert.Equal("expired", (await leaser.GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{lease.Id}"))!.State);
         await using var db = new NpgsqlConnection(cluster.ConnectionString);
@@ -198,8 +198,8 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
     }
 
     /// <summary>
-    /// The instance that has the board's console open, by the line it logs when it opens one; the newest such line
-    /// of an instance other than <paramref name="except"/>, waited for up to 10 s.
+    /// The instance that has the board's console open, by the line it logs when it opens one: the one running instance
+    /// other than <paramref name="except"/> that has logged it, waited for up to 10 s.
     /// </summary>
     private async Task<int> ConsoleOwnerAsync(string board, int? except)
     {
@@ -221,8 +221,11 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
         }
     }
 
-    /// <summary>Waits until the page has been loaded again (it lost its instance), reloading it as a user would if Blazor gives up.</summary>
-    private static async Task ReloadedAsync(IPage page)
+    /// <summary>
+    /// Waits until the page has been loaded again (it lost its instance), reloading it as a user would if Blazor gives
+    /// up; says which happened.
+    /// </summary>
+    private static async Task<string> ReloadedAsync(IPage page)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (await StillTheOldPageAsync(page))
@@ -231,11 +234,13 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
             if (gaveUp || DateTime.UtcNow > deadline)
             {
                 await page.ReloadAsync();
-                return;
+                return gaveUp ? "reloaded by the test after the reconnect dialog gave up" : "reloaded by the test after 15 s";
             }
 
             await Task.Delay(200);
         }
+
+        return "reloaded by Blazor";
     }
 
     private static async Task<bool> StillTheOldPageAsync(IPage page)
@@ -306,22 +311,6 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
         var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = address };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.Token(user));
         return client;
-    }
-
-    /// <summary>Asks again until the answer is as expected; the bound only keeps a broken cluster from hanging the test.</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T>> ask, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var answer = await ask();
-            if (done(answer) || DateTime.UtcNow > deadline)
-            {
-                return answer;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>The instance that answered a request of nginx's access log: the last one it tried (<c>upstream=A, B</c>).</summary>
