@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real.
 packages=(chromium fonts-dejavu-core socat ser2net snmpd openssh-server openssh-client docker.io cgroupfs-mount busybox-static
-  qemu-system-x86 qemu-utils cpio dropbear-bin openssl tftpd-hpa tftp-hpa prometheus systemd asciinema postgresql)
+  qemu-system-x86 qemu-utils cpio dropbear-bin openssl tftpd-hpa tftp-hpa prometheus systemd asciinema postgresql nginx)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

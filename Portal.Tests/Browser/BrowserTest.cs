@@ -46,7 +46,7 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    protected static async Task LogInAsync(IPage page, string email, string password)
+    public static async Task LogInAsync(IPage page, string email, string password)
     {
         await page.GotoAsync("Account/Login");
         await page.GetByLabel("Email").FillAsync(email);
@@ -55,7 +55,7 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
     }
 
     /// <summary>Waits until the page is live (its circuit connected): the dark-mode toggle only appears then.</summary>
-    protected static Task WaitUntilLiveAsync(IPage page) =>
+    public static Task WaitUntilLiveAsync(IPage page) =>
         Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" })).ToBeVisibleAsync();
 
     /// <summary>Keeps what the page looked like, for people reviewing a run.</summary>

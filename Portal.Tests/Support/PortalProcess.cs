@@ -19,10 +19,15 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Output => _output.ToString();
 
-    /// <summary>Starts the portal on a free port of <paramref name="listenOn"/> (loopback unless told), and waits until it answers on loopback.</summary>
-    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string listenOn = "127.0.0.1")
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Starts the portal on <paramref name="port"/> (a free one unless told) of <paramref name="listenOn"/> (loopback
+    /// unless told), and waits until it answers on loopback.
+    /// </summary>
+    public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string listenOn = "127.0.0.1", int? port = null)
     {
-        var port = LoopbackPorts.FreeTcp();
+        port ??= LoopbackPorts.FreeTcp();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

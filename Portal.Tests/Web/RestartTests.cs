@@ -73,7 +73,7 @@ public sealed class RestartTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["dave"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "rpi4", null, 60, Wait: true))).StatusCode);
             erin = await ReserveAsync(first, secrets["erin"], new ReserveRequest("pine-01", null, null, LeaseMinutes: 60));
             frank = await ReserveAsync(first, secrets["frank"], new ReserveRequest("pine-02", null, null, LeaseMinutes: 60));
-            await PollAsync(() => StateAsync(first, secrets["frank"], frank.Id), state => state == "active");
+            await Poll.UntilAsync(() => StateAsync(first, secrets["frank"], frank.Id), state => state == "active");
             Assert.Equal(HttpStatusCode.OK, (await Client(first, secrets["frank"]).DeleteAsync($"api/v1/reservations/{frank.Id}")).StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["gina"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "pine64-a64-lts", null, 60, Wait: true))).StatusCode);
             Assert.Equal("preparing", await StateAsync(first, secrets["erin"], erin.Id));
@@ -91,7 +91,7 @@ public sealed class RestartTests : IAsyncDisposable
         await File.WriteAllTextAsync(restarted, "");
         await using var second = await PortalProcess.StartAsync(settings);
         var carol = Client(second, secrets["carol"]);
-        var carolsBoards = await PollAsync(async () => (await carol.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
+        var carolsBoards = await Poll.UntilAsync(async () => (await carol.GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
 
         var aliceNow = await Client(second, secrets["alice"]).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{alice.Id}");
         var bobNow = await Client(second, secrets["bob"]).GetFromJsonAsync<ApiReservation>($"api/v1/reservations/{bob.Id}");
@@ -104,9 +104,9 @@ public sealed class RestartTests : IAsyncDisposable
         Assert.Contains("reserve rpi-02 carol@lab.test", await File.ReadAllTextAsync(scriptLog));
 
         // The setup the kill interrupted ran again and finished; so did the teardown, and then the queue was served.
-        Assert.Equal("active", await PollAsync(() => StateAsync(second, secrets["erin"], erin.Id), state => state == "active"));
-        Assert.Equal("released", await PollAsync(() => StateAsync(second, secrets["frank"], frank.Id), state => state == "released"));
-        var ginasBoards = await PollAsync(async () => (await Client(second, secrets["gina"]).GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
+        Assert.Equal("active", await Poll.UntilAsync(() => StateAsync(second, secrets["erin"], erin.Id), state => state == "active"));
+        Assert.Equal("released", await Poll.UntilAsync(() => StateAsync(second, secrets["frank"], frank.Id), state => state == "released"));
+        var ginasBoards = await Poll.UntilAsync(async () => (await Client(second, secrets["gina"]).GetFromJsonAsync<List<ApiReservation>>("api/v1/reservations?active=true"))!, r => r.Count == 1);
         Assert.Equal("pine-02", ginasBoards.Single().Board);
         var calls = await File.ReadAllLinesAsync(scriptLog);
         Assert.Equal(2, calls.Count(c => c == "reserve pine-01 erin@lab.test"));
@@ -142,14 +142,14 @@ public sealed class RestartTests : IAsyncDisposable
         await using (var first = await PortalProcess.StartAsync(settings))
         {
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secret).PostAsync("api/v1/admin/boards/pine-01/health-check", null)).StatusCode);
-            await PollAsync(() => Task.FromResult(File.Exists(cycles)), cycled => cycled);
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(cycles)), cycled => cycled);
             Assert.Equal("checking", await BoardStateAsync(first, secret));
             await first.KillAsync();
         }
 
         await File.WriteAllTextAsync(restarted, "");
         await using var second = await PortalProcess.StartAsync(settings);
-        var health = await PollAsync(
+        var health = await Poll.UntilAsync(
             async () => await Client(second, secret).GetFromJsonAsync<ApiBoardHealth>("api/v1/boards/pine-01/health"),
             h => h!.Health == "good");
 
@@ -184,21 +184,5 @@ public sealed class RestartTests : IAsyncDisposable
         var response = await Client(portal, secret).PostAsJsonAsync("api/v1/reservations", request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<ApiReservation>())!;
-    }
-
-    /// <summary>Asks again until the answer is as expected; the bound only keeps a broken portal from hanging the test.</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T>> ask, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var answer = await ask();
-            if (done(answer) || DateTime.UtcNow > deadline)
-            {
-                return answer;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }
