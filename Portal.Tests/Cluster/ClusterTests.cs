@@ -137,12 +137,8 @@ public sealed partial class ClusterTests(BrowserFixture browser, PortalCluster c
         var watchersInstance = await InstanceOfAsync(watcher);
         output.WriteLine($"Killed instance {owner}; instance {newOwner} opened the console {takeover.TotalSeconds:0.0} s later; the watcher's page is on instance {watchersInstance}.");
         Assert.True(takeover < TimeSpan.FromSeconds(10), $"Instance {newOwner} opened pine-02's console {takeover.TotalSeconds:0.0} s after the kill.\n{cluster.Outputs}");
-        if (watchersInstance == newOwner)
-        {
-            // Its session's stream from the dead owner ended and was opened again on the device: it says so. A watcher
-            // on the third instance goes on following, now the new owner, without a line.
-            await Expect(Screen(watcher)).ToContainTextAsync("[console moved]");
-        }
+        // Whichever live instance serves the watcher's page, the instance that took the console over says so there.
+        await Expect(Screen(watcher)).ToContainTextAsync("[console moved]");
 
         output.WriteLine($"The holder's page was {await ReloadedAsync(holder)}.");
         await Expect(holder.Locator("[data-terminal][data-ready=true]")).ToBeVisibleAsync(new() { Timeout = 20_000 });

@@ -22,6 +22,8 @@ public sealed class ClusterConsoles(
     // Console bytes per notification: base64 makes 4/3 of it, well under the payload limit.
     private const int ChunkBytes = 4096;
 
+    private static readonly byte[] MovedLine = "\r\n[console moved]\r\n"u8.ToArray();
+
     // How often a session served by another instance checks that the owner is still there (by trying its lock).
     internal static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromSeconds(1);
 
@@ -29,6 +31,8 @@ public sealed class ClusterConsoles(
     private readonly Dictionary<string, ScrollbackRing> _mirrors = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<RemoteConsoleStream>> _remotes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, OwnedConsoleStream> _owned = new(StringComparer.OrdinalIgnoreCase);
+    // The instance whose output of each board was notified last: the board's owner as far as this instance knows.
+    private readonly Dictionary<string, string> _lastOwner = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The board's console as this instance sees it: its own device when it holds the board, else the owner's notifications.</summary>
     public IConsole Wrap(string board, IConsole console) =>
@@ -50,7 +54,17 @@ public sealed class ClusterConsoles(
     {
         lock (_gate)
         {
-            var owned = new OwnedConsoleStream(board, console, device, held, this, withScrollback ? MirrorOf(board).Snapshot() : []);
+            byte[] scrollback = withScrollback ? MirrorOf(board).Snapshot() : [];
+            if (_lastOwner.TryGetValue(board, out var last) && last != instance.Id)
+            {
+                // Every instance's watchers are told: those here in the scrollback a new session starts with (one that
+                // followed the last owner has said so already), the others through the notification.
+                scrollback = withScrollback ? [.. scrollback, .. MovedLine] : scrollback;
+                SendOutput(board, MovedLine);
+            }
+
+            _lastOwner[board] = instance.Id;
+            var owned = new OwnedConsoleStream(board, console, device, held, this, scrollback);
             _owned[board] = owned;
             logger.LogInformation("Console of {Board} ({Console}) opened on this instance, which serves it to the others", board, console.Describe);
             return owned;
@@ -142,6 +156,7 @@ public sealed class ClusterConsoles(
             {
                 case ConsoleMessageKind.Output:
                     MirrorOf(message.Board).Append(message.Data);
+                    _lastOwner[message.Board] = message.Instance;
                     if (message.Instance != instance.Id && _remotes.TryGetValue(message.Board, out var followers))
                     {
                         foreach (var remote in followers)

@@ -11,7 +11,6 @@ internal class ClusteredConsole(string board, IConsole device, ClusterConsoles c
 {
     private ClusterLock? _held;
     private bool _opened;
-    private bool _tookOver;
 
     public string Describe => device.Describe;
 
@@ -35,19 +34,12 @@ internal class ClusteredConsole(string board, IConsole device, ClusterConsoles c
         Stream stream = _held is null
             ? cluster.Follow(board, this, withScrollback)
             : cluster.Own(board, device, await device.OpenAsync(cancellationToken), _held, withScrollback);
-        if (_held is not null && _tookOver)
-        {
-            // This session says so itself; the watchers on the other instances hear it from here.
-            cluster.SendOutput(board, "\r\n[console moved]\r\n"u8);
-            _tookOver = false;
-        }
-
         _opened = true;
         return stream;
     }
 
     /// <summary>A session following another instance found the board's lock free: the owner went, and this instance now holds it.</summary>
-    internal void TookOver(ClusterLock held) => (_held, _tookOver) = (held, true);
+    internal void TookOver(ClusterLock held) => _held = held;
 
     public async ValueTask DisposeAsync()
     {
