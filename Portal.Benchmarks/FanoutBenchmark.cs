@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
+using Portal.Components.Circuits;
 
 namespace Portal.Benchmarks;
 
@@ -30,7 +31,12 @@ internal static class FanoutBenchmark
         var directory = Directory.CreateTempSubdirectory("portal-fanout-").FullName;
         try
         {
-            await using var portal = new BenchmarkPortal(directory, new Dictionary<string, string?>());
+            // One viewer opens every page: the per-user circuit limit must not refuse them.
+            await using var portal = new BenchmarkPortal(directory, new Dictionary<string, string?>
+            {
+                ["Circuits:MaxPerUser"] = Math.Max(levels.Max(), new CircuitLimitOptions().MaxPerUser).ToString(CultureInfo.InvariantCulture),
+                ["Circuits:MaxTotal"] = Math.Max(levels.Max(), new CircuitLimitOptions().MaxTotal).ToString(CultureInfo.InvariantCulture),
+            });
             var address = portal.StartOnLoopback();
             var api = await ApiClientAsync(portal, address);
             await portal.Services.GetRequiredService<UserAdminService>()
