@@ -74,7 +74,7 @@ public sealed class AccessRulesPageTests : MudBunitContext
         // Add: deny ConsoleWrite to alice on rpi-1.
         // The page's handler waits for the dialog's answer, so the click completes only after Save.
         var adding = page.FindAll("button").Single(b => b.TextContent.Contains("Add rule")).ClickAsync(new());
-        var dialog = OpenedDialog(page);
+        var dialog = OpenedDialog(page, editing: null);
         await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<RuleEffect>>().Instance.ValueChanged.InvokeAsync(RuleEffect.Deny));
         await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<Capability>>().Instance.ValueChanged.InvokeAsync(Capability.ConsoleWrite));
         await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<SubjectKind>>().Instance.ValueChanged.InvokeAsync(SubjectKind.User));
@@ -88,7 +88,7 @@ public sealed class AccessRulesPageTests : MudBunitContext
 
         // Edit: the same rule, now for class rpi4.
         var editing = page.Find("button[aria-label='Edit rule 2']").ClickAsync(new());
-        dialog = OpenedDialog(page);
+        dialog = OpenedDialog(page, editing: 2);
         await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<TargetKind>>().Instance.ValueChanged.InvokeAsync(TargetKind.Class));
         await dialog.InvokeAsync(() => dialog.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Class").Instance.ValueChanged.InvokeAsync("rpi4"));
         await page.FindAll("button").Single(b => b.TextContent.Trim() == "Save").ClickAsync(new());
@@ -107,11 +107,12 @@ public sealed class AccessRulesPageTests : MudBunitContext
         Assert.Equal("#2 before: Deny ConsoleWrite to user alice@lab.test on board rpi-1; after: Deny ConsoleWrite to user alice@lab.test on class rpi4", audit[1].Details);
     }
 
-    // The dialog opens once the page has read what it offers (users, boards, classes): at once on SQLite, a moment later on PostgreSQL.
-    private static IRenderedComponent<RuleDialog> OpenedDialog(IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> page)
+    // The dialog for a new rule, or for rule <paramref name="editing"/>: it opens once the page has read what it offers
+    // (at once on SQLite, a moment later on PostgreSQL), and the last one may not have left the render tree yet.
+    private static IRenderedComponent<RuleDialog> OpenedDialog(IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> page, int? editing)
     {
         IRenderedComponent<RuleDialog> dialog = null!;
-        page.WaitForAssertion(() => dialog = page.FindComponent<RuleDialog>());
+        page.WaitForAssertion(() => dialog = page.FindComponents<RuleDialog>().Single(d => d.Instance.Existing?.Id == editing));
         return dialog;
     }
 
