@@ -78,6 +78,12 @@ public sealed class RestartTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.Accepted, (await Client(first, secrets["gina"]).PostAsJsonAsync("api/v1/reservations", new ReserveRequest(null, "pine64-a64-lts", null, 60, Wait: true))).StatusCode);
             Assert.Equal("preparing", await StateAsync(first, secrets["erin"], erin.Id));
             Assert.Equal("releasing", await StateAsync(first, secrets["frank"], frank.Id));
+
+            // The kill must find both scripts running, not merely their reservations waiting for them.
+            var running = await Poll.UntilAsync(
+                async () => File.Exists(scriptLog) ? await File.ReadAllLinesAsync(scriptLog) : [],
+                lines => lines.Contains("reserve pine-01 erin@lab.test") && lines.Contains("release pine-02 frank@lab.test"));
+            Assert.Contains("release pine-02 frank@lab.test", running);
             await first.KillAsync();
         }
 

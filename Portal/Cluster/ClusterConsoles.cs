@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Portal.Consoles;
@@ -22,6 +23,9 @@ public sealed class ClusterConsoles(
     // Console bytes per notification: base64 makes 4/3 of it, well under the payload limit.
     private const int ChunkBytes = 4096;
 
+    /// <summary>How much of a board's output may be on its way to the other instances before more is skipped.</summary>
+    public const long MaxRelayBacklog = 1024 * 1024;
+
     private static readonly byte[] MovedLine = "\r\n[console moved]\r\n"u8.ToArray();
 
     // How often a session served by another instance checks that the owner is still there (by trying its lock).
@@ -31,6 +35,9 @@ public sealed class ClusterConsoles(
     private readonly Dictionary<string, ScrollbackRing> _mirrors = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<RemoteConsoleStream>> _remotes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, OwnedConsoleStream> _owned = new(StringComparer.OrdinalIgnoreCase);
+    // Bytes of each board's output this instance sent and has not heard back yet, and what it skipped meanwhile.
+    private readonly Dictionary<string, long> _relayBacklog = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, long> _relaySkipped = new(StringComparer.OrdinalIgnoreCase);
     // The instance whose output of each board was notified last: the board's owner as far as this instance knows.
     private readonly Dictionary<string, string> _lastOwner = new(StringComparer.OrdinalIgnoreCase);
 
@@ -115,7 +122,35 @@ public sealed class ClusterConsoles(
         }
     }
 
-    internal void SendOutput(string board, ReadOnlySpan<byte> data) => Send(ConsoleMessageKind.Output, board, data);
+    /// <summary>
+    /// Relays what this instance's device printed. A flood faster than the database relays it is not queued without
+    /// bound: beyond <see cref="MaxRelayBacklog"/> bytes on their way, output is skipped, and the next relayed output
+    /// says so to the other instances' watchers (as a slow watcher here skips to the newest output). This instance's
+    /// own watchers and recording get every byte regardless.
+    /// </summary>
+    internal void SendOutput(string board, ReadOnlySpan<byte> data)
+    {
+        lock (_gate)
+        {
+            var backlog = _relayBacklog.GetValueOrDefault(board);
+            if (backlog > MaxRelayBacklog)
+            {
+                _relaySkipped[board] = _relaySkipped.GetValueOrDefault(board) + data.Length;
+                return;
+            }
+
+            if (_relaySkipped.Remove(board, out var skipped))
+            {
+                var note = Encoding.UTF8.GetBytes($"\r\n[console: {skipped} bytes not relayed to this instance during a flood]\r\n");
+                _relayBacklog[board] = backlog += note.Length;
+                Send(ConsoleMessageKind.Output, board, note);
+            }
+
+            _relayBacklog[board] = backlog + data.Length;
+        }
+
+        Send(ConsoleMessageKind.Output, board, data);
+    }
 
     internal void SendInput(string board, ReadOnlySpan<byte> data) => Send(ConsoleMessageKind.Input, board, data);
 
@@ -155,6 +190,11 @@ public sealed class ClusterConsoles(
             switch (message.Kind)
             {
                 case ConsoleMessageKind.Output:
+                    if (message.Instance == instance.Id)
+                    {
+                        _relayBacklog[message.Board] = Math.Max(0, _relayBacklog.GetValueOrDefault(message.Board) - message.Data.Length);
+                    }
+
                     MirrorOf(message.Board).Append(message.Data);
                     _lastOwner[message.Board] = message.Instance;
                     if (message.Instance != instance.Id && _remotes.TryGetValue(message.Board, out var followers))
