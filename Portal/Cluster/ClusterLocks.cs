@@ -33,7 +33,7 @@ public sealed class ClusterLocks(NpgsqlDataSource dataSource, TimeProvider clock
             }
 
             var connection = await ConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
+            await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = key } }, CommandTimeout = 5 };
             if (await command.ExecuteScalarAsync(cancellationToken) is not true)
             {
                 return null;
@@ -64,7 +64,7 @@ public sealed class ClusterLocks(NpgsqlDataSource dataSource, TimeProvider clock
                 return;
             }
 
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _connection) { Parameters = { new() { Value = held.Key } } };
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", _connection) { Parameters = { new() { Value = held.Key } }, CommandTimeout = 5 };
             await command.ExecuteScalarAsync();
         }
         catch (NpgsqlException ex)
@@ -98,7 +98,9 @@ public sealed class ClusterLocks(NpgsqlDataSource dataSource, TimeProvider clock
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await _gate.WaitAsync(cancellationToken);
+        // Not given up when the host's stop is cut short: an instance that stops must let its locks go (a command
+        // still holding the gate ends within its own timeout).
+        await _gate.WaitAsync(CancellationToken.None);
         try
         {
             // Closing the connection releases every lock at once, for the other instances to take over.
