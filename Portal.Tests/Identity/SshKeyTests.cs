@@ -51,21 +51,21 @@ public sealed class SshKeyTests : IDisposable
         using var lab = new TestReservations();
         var (publicKey, _) = await KeygenAsync("ed25519");
         var copy = Path.Combine(_directory, "installed");
+        var named = Path.Combine(_directory, "named");
         var script = Path.Combine(_directory, "setup.sh");
-        await File.WriteAllTextAsync(script, $"#!/bin/sh\n[ \"$1\" = reserve ] && cat \"$PORTAL_SSH_KEYS\" > {copy}\nexit 0\n");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\n[ \"$1\" = reserve ] && cat \"$PORTAL_SSH_KEYS\" > {copy} && echo \"$PORTAL_SSH_KEYS\" > {named}\nexit 0\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b111_000_000);
         lab.Lab.SetupScript = script;
         await lab.SeedAsync(["rpi4/rpi-1"], "alice");
         var keys = new SshKeyService(lab.Database, lab.Clock, NullLogger<SshKeyService>.Instance);
         Assert.Null((await keys.AddAsync("alice", publicKey, CancellationToken.None)).Error);
 
-        // Other tests' reservation 1 may have a key file of its own at this moment; only a new leftover counts.
-        var before = Directory.GetFiles(Path.GetTempPath(), "portal-ssh-keys-1-reserve-*");
         Assert.Null((await lab.Lifecycle.ReserveBoardAsync(User("alice"), "rpi-1", null, CancellationToken.None)).Error);
         await lab.IdleAsync();
 
         Assert.Equal(publicKey + "\n", await File.ReadAllTextAsync(copy));
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "portal-ssh-keys-1-reserve-*").Except(before));
+        var keysFile = (await File.ReadAllTextAsync(named)).TrimEnd('\n');
+        Assert.False(File.Exists(keysFile), $"{keysFile} is still there after the script");
     }
 
     [Fact]

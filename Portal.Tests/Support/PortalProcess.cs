@@ -59,11 +59,28 @@ public sealed class PortalProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Stops the portal as a service manager would (SIGTERM), so that it cleans up after itself as in production (its
+    /// setup scripts' folder, say); SIGKILL when it has not ended within 30 s.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            await KillAsync();
+            using (var terminate = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await terminate.WaitForExitAsync();
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync();
+            }
         }
 
         _process.Dispose();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -101,26 +100,9 @@ public sealed class PostgresServer
             throw;
         }
 
-        StopWhenThisProcessEnds(folder);
+        // Stopped and removed once this test process has gone, however it went.
+        AfterThisProcess.Remove(folder, PostgresCommand("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"));
         return new PostgresServer(port, password);
-    }
-
-    /// <summary>
-    /// Stops the server and removes its folder once this test process has gone, however it went (a test host killed
-    /// by a hang timeout runs no exit handlers): a shell in a session of its own, so that it outlives the process tree.
-    /// </summary>
-    private static void StopWhenThisProcessEnds(string folder)
-    {
-        const string script = """
-            exec </dev/null >/dev/null 2>&1
-            parent=$1 folder=$2
-            shift 2
-            while kill -0 "$parent"; do sleep 1; done
-            "$@"
-            rm -rf -- "$folder"
-            """;
-        Run("setsid", ["-f", "/bin/sh", "-c", script, "sh", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), folder,
-            .. PostgresCommand("pg_ctl", "-D", Path.Combine(folder, "data"), "-m", "immediate", "-w", "stop")]);
     }
 
     /// <summary>The command line of one of PostgreSQL's programs, as <c>nobody</c> when this process is root.</summary>

@@ -5,11 +5,18 @@ namespace Portal.Tests.Support;
 
 /// <summary>
 /// A bootable kernel and busybox initramfs built by <c>lab/qemu-demo.sh</c> with a random marker printed by init,
-/// once per test run and shared by every QEMU test (the kernel of the demo image is reused when it is there).
+/// once per test run and shared by every QEMU test (the kernel of the demo image is reused when it is there). The
+/// images of a test process live in one folder, removed when the process has gone (about 18 MB each).
 /// </summary>
 public sealed class QemuImage
 {
     private static readonly Lazy<Task<QemuImage>> Shared = new(() => BuildAsync($"portal-marker-{Guid.NewGuid():N}"));
+    private static readonly Lazy<string> Images = new(() =>
+    {
+        var folder = System.IO.Directory.CreateTempSubdirectory("portal-qemu-images-").FullName;
+        AfterThisProcess.Remove(folder);
+        return folder;
+    });
 
     private QemuImage(string directory, string marker)
     {
@@ -34,7 +41,7 @@ public sealed class QemuImage
     /// <summary>Builds another image into a fresh folder, with its own marker.</summary>
     public static async Task<QemuImage> BuildAsync(string marker)
     {
-        var directory = System.IO.Directory.CreateTempSubdirectory("portal-qemu-image-").FullName;
+        var directory = System.IO.Directory.CreateDirectory(Path.Combine(Images.Value, Guid.NewGuid().ToString("N"))).FullName;
         var demo = Path.Combine(Repository.Root, "Portal", "data", "qemu-demo");
         if (File.Exists(Path.Combine(demo, "vmlinuz")) && System.IO.Directory.Exists(Path.Combine(demo, "modules")))
         {

@@ -41,18 +41,21 @@ public sealed class TestReservations : IDisposable
 
     private readonly LifecycleWorker _worker;
 
+    private readonly SetupScriptRunner _scripts;
+
     public TestReservations()
     {
         var events = Bus;
         _log = new LabEventLog(events);
         var options = new StaticOptionsMonitor<ReservationOptions>(Options);
         var access = new AccessPolicy(Database);
+        _scripts = new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), new SshKeyService(Database, Clock, NullLogger<SshKeyService>.Instance), NullLogger<SetupScriptRunner>.Instance);
         var audit = new AuditLog(Database, Clock);
         Queries = new ReservationQueries(Database);
         Lifecycle = new ReservationLifecycle(
             Database,
             options,
-            new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), new SshKeyService(Database, Clock, NullLogger<SshKeyService>.Instance), NullLogger<SetupScriptRunner>.Instance),
+            _scripts,
             access,
             audit,
             Queries,
@@ -110,6 +113,7 @@ public sealed class TestReservations : IDisposable
     {
         _worker.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         _worker.Dispose();
+        _scripts.Dispose();
         _log.Dispose();
         Database.Dispose();
     }

@@ -10,14 +10,17 @@ namespace Portal.Tests.Web;
 /// No board is ever handed to two people, however many ask at once: 200 parallel requests over the HTTP API, on
 /// SQLite and on PostgreSQL (where the requests' transactions really run side by side, under READ COMMITTED).
 /// </summary>
-public sealed class ConcurrencyTests : IAsyncDisposable
+public sealed class ConcurrencyTests : IAsyncLifetime
 {
     private const int Requests = 200;
 
     private readonly List<HttpClient> _clients = [];
     private PortalFactory? _portal;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's IAsyncDisposable.
+    public async Task DisposeAsync()
     {
         if (_portal is not null)
         {
@@ -85,10 +88,10 @@ public sealed class ConcurrencyTests : IAsyncDisposable
     {
         _portal = new PortalFactory().WithDatabase(database)
             .WithSetting("Lab:Classes:farm:Arch", "arm64")
-            .WithSetting("Lab:Boards:4:Name", "farm-1").WithSetting("Lab:Boards:4:Class", "farm")
-            .WithSetting("Lab:Boards:5:Name", "farm-2").WithSetting("Lab:Boards:5:Class", "farm")
-            .WithSetting("Lab:Boards:6:Name", "farm-3").WithSetting("Lab:Boards:6:Class", "farm")
-            .WithSetting("Lab:Boards:7:Name", "farm-4").WithSetting("Lab:Boards:7:Class", "farm")
+            .WithSetting("Lab:Boards:6:Name", "farm-1").WithSetting("Lab:Boards:6:Class", "farm")
+            .WithSetting("Lab:Boards:7:Name", "farm-2").WithSetting("Lab:Boards:7:Class", "farm")
+            .WithSetting("Lab:Boards:8:Name", "farm-3").WithSetting("Lab:Boards:8:Class", "farm")
+            .WithSetting("Lab:Boards:9:Name", "farm-4").WithSetting("Lab:Boards:9:Class", "farm")
             .WithSetting("Lab:Reservations:MaxQueuedPerUser", "20"); // ten users queue 196 requests between them
 
         // Ten users, each with a token, share the 200 requests.

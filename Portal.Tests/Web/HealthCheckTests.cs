@@ -260,7 +260,7 @@ public sealed class HealthCheckTests : IAsyncLifetime
     [SocatFact]
     public async Task AConsoleThatGoesAwayMakesTheBoardOfflineUntilItAnswersAgain()
     {
-        await using var pty = new PtyPair(Directory.CreateTempSubdirectory("portal-health-pty-").FullName);
+        await using var pty = new PtyPair(_portal.DataDirectory);
         _portal.WithSetting("Lab:Boards:1:Console:Driver", "serial").WithSetting("Lab:Boards:1:Console:Device", pty.Device)
             .WithSetting("Consoles:ReconnectDelay", "00:00:00.200");
         _portal.StartServer();

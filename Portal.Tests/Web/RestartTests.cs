@@ -11,12 +11,15 @@ namespace Portal.Tests.Web;
 /// A portal killed with SIGKILL loses nothing: leases, their expiry and the queue's order survive a restart, and a
 /// setup or teardown the kill interrupted runs again and finishes. On SQLite and on PostgreSQL.
 /// </summary>
-public sealed class RestartTests : IAsyncDisposable
+public sealed class RestartTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("portal-kill-").FullName;
     private PortalDatabase? _database;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's IAsyncDisposable.
+    public async Task DisposeAsync()
     {
         if (_database is not null)
         {
@@ -33,12 +36,14 @@ public sealed class RestartTests : IAsyncDisposable
     public async Task KilledPortalContinuesLeasesExpiresOverdueOnesFinishesSetupsAndTeardownsAndKeepsTheQueueOrder(string database)
     {
         var scriptLog = Path.Combine(_directory, "script.log");
+        var keyFiles = Path.Combine(_directory, "key-files");
         var script = Path.Combine(_directory, "setup.sh");
         var restarted = Path.Combine(_directory, "restarted");
 
         // pine-01's setup and pine-02's teardown hang until the portal has been restarted: the kill finds them running.
         await File.WriteAllTextAsync(script, $"""
             #!/bin/sh
+            echo "$PORTAL_SSH_KEYS" >> {keyFiles}
             echo "$1 $2 $PORTAL_USER" >> {scriptLog}
             case "$1 $2" in
               "reserve pine-01"|"release pine-02") while [ ! -e {restarted} ]; do sleep 0.1; done ;;
@@ -87,6 +92,8 @@ public sealed class RestartTests : IAsyncDisposable
             await first.KillAsync();
         }
 
+        var killedPortalsKeyFiles = await File.ReadAllLinesAsync(keyFiles);
+
         // Bob's 6-second lease runs out while no portal is running.
         var overdue = bob.ExpiresAt - DateTime.UtcNow;
         if (overdue > TimeSpan.Zero)
@@ -117,6 +124,9 @@ public sealed class RestartTests : IAsyncDisposable
         var calls = await File.ReadAllLinesAsync(scriptLog);
         Assert.Equal(2, calls.Count(c => c == "reserve pine-01 erin@lab.test"));
         Assert.Equal(2, calls.Count(c => c == "release pine-02 frank@lab.test"));
+
+        // The key files the kill left behind went with their folder when the next portal ran its first script.
+        Assert.All(killedPortalsKeyFiles, file => Assert.False(Directory.Exists(Path.GetDirectoryName(file)), $"{file}'s folder is still there"));
     }
 
     [Theory]

@@ -13,10 +13,13 @@ public enum SetupPhase
 /// <summary>
 /// The site's script for grants and releases: <c>SCRIPT reserve|release BOARD</c>, with PORTAL_* variables, under a
 /// timeout. PORTAL_SSH_KEYS is the path of a file (mode 0600, removed afterwards) with the holder's SSH public keys,
-/// one authorized_keys line each, so a site can install them on the board.
+/// one authorized_keys line each, so a site can install them on the board. The files are in a folder of this process
+/// (<see cref="ScriptFileFolder"/>), removed when the portal stops.
 /// </summary>
-public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, SshKeyService sshKeys, ILogger<SetupScriptRunner> logger)
+public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, SshKeyService sshKeys, ILogger<SetupScriptRunner> logger) : IDisposable
 {
+    private readonly Lazy<ScriptFileFolder> _files = new(ScriptFileFolder.Create);
+
     /// <summary>Whether a script is configured: without one, grants start active and releases end at once.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(lab.CurrentValue.SetupScript);
 
@@ -38,7 +41,7 @@ public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, SshKeySer
             ["PORTAL_RESERVATION"] = reservationId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
 
-        var keysFile = Path.Combine(Path.GetTempPath(), $"portal-ssh-keys-{reservationId}-{verb}-{Guid.NewGuid():N}");
+        var keysFile = Path.Combine(_files.Value.Path, $"ssh-keys-{reservationId}-{verb}-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(keysFile, "", cancellationToken);
         if (!OperatingSystem.IsWindows())
         {
@@ -64,6 +67,14 @@ public sealed class SetupScriptRunner(IOptionsMonitor<LabOptions> lab, SshKeySer
         finally
         {
             File.Delete(keysFile);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_files.IsValueCreated)
+        {
+            _files.Value.Dispose();
         }
     }
 }
