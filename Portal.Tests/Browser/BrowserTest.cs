@@ -20,12 +20,17 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var context in _contexts)
+        try
         {
-            await context.DisposeAsync();
+            foreach (var context in _contexts)
+            {
+                await context.DisposeAsync();
+            }
         }
-
-        await Portal.DisposeAsync();
+        finally
+        {
+            await Portal.DisposeAsync();
+        }
     }
 
     /// <summary>A new browser window with its own cookies, as a second person at another desk; optionally with a system set to dark mode.</summary>

@@ -108,16 +108,22 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
-
-        // As when a portal's process ends: its pooled connections go (a reset may drop the database next).
-        SqliteConnection.ClearAllPools();
-        NpgsqlConnection.ClearAllPools();
-        if (_database is not null)
+        // The database and the folder go even when the host's stop threw.
+        try
         {
-            await _database.DisposeAsync();
+            await base.DisposeAsync();
         }
+        finally
+        {
+            // As when a portal's process ends: its pooled connections go (a reset may drop the database next).
+            SqliteConnection.ClearAllPools();
+            NpgsqlConnection.ClearAllPools();
+            if (_database is not null)
+            {
+                await _database.DisposeAsync();
+            }
 
-        Directory.Delete(DataDirectory, recursive: true);
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }
