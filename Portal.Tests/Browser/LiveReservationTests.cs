@@ -1,4 +1,7 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Portal.Reservations;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
@@ -35,4 +38,29 @@ public sealed class LiveReservationTests(BrowserFixture browser) : BrowserTest(b
         await Expect(bobsRow.Locator("[data-state]")).ToHaveAttributeAsync("data-state", "free");
         await Expect(bobsRow).Not.ToContainTextAsync("alice@lab.test");
     }
+
+    [ChromiumFact]
+    public async Task ALeasesTimeLeftCountsDownOnTheOpenPage()
+    {
+        var holder = await Portal.CreateUserAsync("holder@lab.test", "Live-Pass-123");
+        await Portal.CreateUserAsync("viewer@lab.test", "Live-Pass-123");
+        var lease = await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "pine-02", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Null(lease.Error);
+
+        var page = await NewPageAsync();
+        await LogInAsync(page, "viewer@lab.test", "Live-Pass-123");
+        await WaitUntilLiveAsync(page);
+        var countdown = page.Locator("[data-board='pine-02'] .lease-countdown");
+        var timeLeft = new Regex(@"^(\d)m (\d\d)s left$");
+        await Expect(countdown).ToHaveTextAsync(timeLeft);
+        var first = await countdown.TextContentAsync();
+
+        // The browser ticks it, in the server's words, without the page being rendered again.
+        await Expect(countdown).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
+        var later = timeLeft.Match((await countdown.TextContentAsync())!);
+        Assert.True(later.Success, "the countdown no longer reads as minutes and seconds left");
+        Assert.True(Seconds(later) < Seconds(timeLeft.Match(first!)), $"the countdown went from {first} to {later.Value}");
+    }
+
+    private static int Seconds(Match left) => int.Parse(left.Groups[1].Value) * 60 + int.Parse(left.Groups[2].Value);
 }
