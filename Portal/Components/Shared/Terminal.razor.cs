@@ -102,6 +102,12 @@ public partial class Terminal
         StateHasChanged();
     }
 
+    private Task OpenSearchAsync()
+    {
+        OpenSearch();
+        return Task.CompletedTask;
+    }
+
     [JSInvokable]
     public void SearchResults(int index, int count)
     {
