@@ -32,7 +32,6 @@ public partial class ConsolePage
     private string? _sshRefusal;
     private bool _loaded;
     private SandboxView? _sandbox;
-    private List<BreadcrumbItem> _breadcrumbs = [];
 
     [Inject]
     private LabCatalog Catalog { get; set; } = default!;
@@ -57,7 +56,6 @@ public partial class ConsolePage
 
     protected override async Task OnInitializedAsync()
     {
-        _breadcrumbs = [new("Boards", href: "boards"), new(Name, href: $"boards/{Uri.EscapeDataString(Name)}"), new("Console", href: null, disabled: true)];
         _hasSerial = Consoles.HasConsole(Name);
         _hasSsh = Ssh.HasSsh(Name);
         await LoadAsync();

@@ -23,7 +23,6 @@ public partial class ReplayPage : IAsyncDisposable
     private DotNetObjectReference<ReplayPage>? _self;
     private ReservationView? _reservation;
     private PlayerInfo? _player;
-    private List<BreadcrumbItem> _breadcrumbs = [];
     private bool _loaded;
     private bool _playerStarted;
     private bool _playing;
@@ -48,7 +47,6 @@ public partial class ReplayPage : IAsyncDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        _breadcrumbs = [new("My reservations", href: "reservations"), new($"Replay of reservation {Id}", href: null, disabled: true)];
         _reservation = await Recorder.ReadableAsync(await Commands.ActorAsync(), Id, CancellationToken.None);
         _loaded = true;
     }
