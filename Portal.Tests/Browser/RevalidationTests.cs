@@ -80,6 +80,32 @@ public sealed class RevalidationTests : BrowserTest
     }
 
     [ChromiumFact]
+    public async Task ADemotedAdminsOpenBoardPageStopsShowingAdminsDetailsAndPowerAtOnce()
+    {
+        var admin = await Portal.AdminAsync();
+        var users = Portal.Services.GetRequiredService<UserAdminService>();
+        Assert.True((await users.CreateAsync(admin, new NewUser("chief@lab.test", Password, IsAdmin: true, Groups: []), CancellationToken.None)).Succeeded);
+        var worker = await Portal.CreateUserAsync("worker@lab.test", Password);
+        await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(worker, "pine-01", null, CancellationToken.None);
+        var chiefId = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "chief@lab.test").Id;
+
+        var page = await NewPageAsync();
+        await LogInAsync(page, "chief@lab.test", Password);
+        await page.GotoAsync("boards/pine-01");
+        await WaitUntilLiveAsync(page);
+        var rules = page.GetByRole(AriaRole.Heading, new() { Name = "Access rules touching pine-01" });
+        var cycle = page.Locator("[data-panel=power]").GetByRole(AriaRole.Button, new() { Name = "Cycle" });
+        await Expect(rules).ToBeVisibleAsync();
+        await Expect(cycle).ToBeEnabledAsync();
+
+        Assert.True((await users.UpdateAsync(admin, chiefId, isAdmin: false, [], CancellationToken.None)).Succeeded);
+
+        // Well within the 10 s after which revalidation would sign the page out: the change itself reloads it.
+        await Expect(rules).ToHaveCountAsync(0, new() { Timeout = 5_000 });
+        await Expect(cycle).ToBeDisabledAsync(new() { Timeout = 5_000 });
+    }
+
+    [ChromiumFact]
     public async Task ADisabledUsersConsoleClosesAtOnceAndTheirBoardIsReleased()
     {
         var user = await Portal.CreateUserAsync("dave@lab.test", Password);

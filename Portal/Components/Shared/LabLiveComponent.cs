@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Portal.Identity;
 
 namespace Portal.Components.Shared;
 
@@ -19,6 +21,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     private LabEventSubscription? _subscription;
     private Task? _reader;
     private bool _reloading;
+    private Actor? _viewer;
 
     [Inject]
     private LabEvents Events { get; set; } = default!;
@@ -29,13 +32,17 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     [Inject]
     private ILogger<LabLiveComponent> Logger { get; set; } = default!;
 
+    // Asked for the viewer only by the components that show one (ViewerAsync).
+    [Inject]
+    private IServiceProvider Services { get; set; } = default!;
+
     /// <summary>Cancelled when the component goes away.</summary>
     protected CancellationToken Lifetime => _lifetime.Token;
 
     protected override void OnInitialized()
     {
         // Subscribed before the first load, so a change that lands during it still arrives.
-        _subscription = Events.Subscribe(Concerns);
+        _subscription = Events.Subscribe(labEvent => Concerns(labEvent) || ChangesViewer(labEvent));
         _reader = ReadAsync(_subscription, _lifetime.Token);
     }
 
@@ -44,6 +51,19 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     /// thread, possibly before the component finished loading: quick, no I/O, and safe with fields not yet set.
     /// </summary>
     protected abstract bool Concerns(LabEvent labEvent);
+
+    /// <summary>
+    /// The signed-in viewer as the page shows them (whether an admin): read once, and again after a change to their
+    /// account (<see cref="UsersChanged"/>), which reloads the component, rather than on every reload. Actions resolve
+    /// the actor afresh (<see cref="ReservationCommands.ActorAsync"/>); the services decide again anyway.
+    /// </summary>
+    protected async Task<Actor> ViewerAsync() =>
+        _viewer ??= await Services.GetRequiredService<ActorResolver>().ResolveAsync(
+            (await Services.GetRequiredService<AuthenticationStateProvider>().GetAuthenticationStateAsync()).User, CancellationToken.None);
+
+    // Also while the viewer is not read yet: a change landing during that read must not leave it stale.
+    private bool ChangesViewer(LabEvent labEvent) =>
+        labEvent is UsersChanged changed && (changed.UserId is null || _viewer is not { } viewer || changed.UserId == viewer.UserId);
 
     /// <summary>Reloads what the batch changed; the component re-renders afterwards.</summary>
     protected abstract Task OnLabEventsAsync(LabEventBatch batch);
@@ -74,6 +94,11 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                     try
                     {
                         _reloading = true;
+                        if (batch.Overflowed || batch.Events.Any(ChangesViewer))
+                        {
+                            _viewer = null;
+                        }
+
                         await OnLabEventsAsync(batch);
                         StateHasChanged();
                     }
