@@ -17,7 +17,7 @@ public sealed class PageReloads(LabEvents events) : IDisposable
 {
     /// <summary>
     /// How many pages may reload at once: one per core but one, so that however many pages a change makes reload, a core
-    /// is left for the requests (on two cores, the fanout benchmark's request latency with 200 open pages halved).
+    /// is left for the requests that make the changes.
     /// </summary>
     public static readonly int Slots = Math.Max(1, Environment.ProcessorCount - 1);
 
