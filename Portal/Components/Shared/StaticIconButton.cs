@@ -44,6 +44,27 @@ public static class StaticIconButton
         builder.CloseElement();
     };
 
+    /// <summary>The same look as a link (MudIconButton with an Href).</summary>
+    public static RenderFragment Link(string icon, string ariaLabel, string href, Color color = Color.Default, string? title = null) => builder =>
+    {
+        builder.OpenElement(0, "a");
+        builder.AddAttribute(1, "href", href);
+        builder.AddAttribute(2, "class", Classes(Size.Medium, color));
+        builder.AddAttribute(3, "aria-label", ariaLabel);
+        builder.AddAttribute(4, "title", title);
+        builder.OpenElement(5, "span");
+        builder.AddAttribute(6, "class", "mud-icon-button-label");
+        builder.OpenElement(7, "svg");
+        builder.AddAttribute(8, "class", "mud-icon-root mud-svg-icon mud-icon-size-medium");
+        builder.AddAttribute(9, "focusable", "false");
+        builder.AddAttribute(10, "viewBox", "0 0 24 24");
+        builder.AddAttribute(11, "aria-hidden", "true");
+        builder.AddMarkupContent(12, icon);
+        builder.CloseElement();
+        builder.CloseElement();
+        builder.CloseElement();
+    };
+
     private static string Classes(Size size, Color color) => color == Color.Default
         ? $"mud-button-root mud-icon-button mud-ripple mud-ripple-icon mud-icon-button-size-{Lower(size)}"
         : $"mud-button-root mud-icon-button mud-{Lower(color)}-text hover:mud-{Lower(color)}-hover mud-ripple mud-ripple-icon mud-icon-button-size-{Lower(size)}";
