@@ -88,13 +88,26 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             await using var board = await BoardShell.StartAsync(Path.Combine(directory, "board"));
 
             // wetty first: killing it closes the device, while the portal keeps a console open until it is idle.
-            var wetty = await MeasureWettyAsync(browser, board.Device, wettyMain);
-            var portal = await MeasurePortalAsync(browser, board.Device, directory);
+            var wetty = await SideAsync("wetty", () => MeasureWettyAsync(browser, board.Device, wettyMain));
+            var portal = await SideAsync("portal", () => MeasurePortalAsync(browser, board.Device, directory));
             Print(portal, wetty);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>A stall says whose it was.</summary>
+    private static async Task<TerminalResult> SideAsync(string side, Func<Task<TerminalResult>> measure)
+    {
+        try
+        {
+            return await measure();
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            throw new InvalidOperationException($"{side}: {ex.Message.Split('\n')[0]}", ex);
         }
     }
 
@@ -148,7 +161,24 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         await page.Locator("[data-terminal][data-ready=true]").WaitForAsync();
         await page.Locator("[data-terminal]").ClickAsync();
         using var trace = new ConsoleTrace();
-        return await MeasureTerminalAsync(page, Environment.ProcessId, () => GC.GetTotalMemory(false), trace);
+        try
+        {
+            return await MeasureTerminalAsync(page, Environment.ProcessId, () => GC.GetTotalMemory(false), trace);
+        }
+        catch (PlaywrightException ex)
+        {
+            // What the stalled tab shows: whether its circuit is gone (the reconnect dialog) and the terminal's last lines.
+            var state = await page.EvaluateAsync<string>("""
+                () => {
+                  const dialog = document.getElementById('components-reconnect-modal');
+                  const b = window.benchTerm.buffer.active;
+                  const lines = [];
+                  for (let y = Math.max(0, b.baseY + b.cursorY - 2); y <= b.baseY + b.cursorY; y++) lines.push(b.getLine(y)?.translateToString(true));
+                  return `reconnect dialog ${dialog?.open ? 'open: ' + dialog.className : 'closed'}; last lines: ${JSON.stringify(lines)}`;
+                }
+                """);
+            throw new PlaywrightException($"{ex.Message.Split('\n')[0]} ({state})", ex);
+        }
     }
 
     private async Task<TerminalResult> MeasureWettyAsync(IBrowser browser, string device, string wettyMain)
@@ -369,7 +399,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         (() => {
           const term = () => window.wetty_term ?? window.benchTerm;
           const cursor = () => { const b = term().buffer.active; return `${b.baseY + b.cursorY}:${b.cursorX}`; };
-          const bounded = promise => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('nothing rendered within 300 s')), 300000))]);
+          const bounded = (promise, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} not rendered within 300 s`)), 300000))]);
           const onNextKeydown = action => window.addEventListener('keydown', action, { capture: true, once: true });
           window.bench = {
             screenHas(text) {
@@ -395,7 +425,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
                     resolve({ keydown: wall(start), wrote: wall(wrote || now), rendered: wall(now) });
                   }
                 });
-              }));
+              }), 'the echo of a key');
             },
             // Resolves with the milliseconds from the next keydown to the render that shows the marker, and the bytes
             // handed to xterm.js meanwhile (a tab that falls behind may be sent less than the board printed).
@@ -412,7 +442,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
                     resolve({ ms: performance.now() - start, drawn });
                   }
                 });
-              }));
+              }), "the flood's end marker");
             },
           };
         })();
