@@ -167,14 +167,15 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         }
         catch (PlaywrightException ex)
         {
-            // What the stalled tab shows: whether its circuit is gone (the reconnect dialog) and the terminal's last lines.
+            // What the stalled tab has: whether its circuit is gone (the reconnect dialog), whether the terminal's view
+            // follows its end (viewport line = base line), and the terminal's last lines.
             var state = await page.EvaluateAsync<string>("""
                 () => {
                   const dialog = document.getElementById('components-reconnect-modal');
                   const b = window.benchTerm.buffer.active;
                   const lines = [];
                   for (let y = Math.max(0, b.baseY + b.cursorY - 2); y <= b.baseY + b.cursorY; y++) lines.push(b.getLine(y)?.translateToString(true));
-                  return `reconnect dialog ${dialog?.open ? 'open: ' + dialog.className : 'closed'}; last lines: ${JSON.stringify(lines)}`;
+                  return `reconnect dialog ${dialog?.open ? 'open: ' + dialog.className : 'closed'}; viewport at line ${b.viewportY} of ${b.baseY}; last lines: ${JSON.stringify(lines)}`;
                 }
                 """);
             throw new PlaywrightException($"{ex.Message.Split('\n')[0]} ({state})", ex);

@@ -28,19 +28,10 @@ public static class StaticIconButton
         builder.AddAttribute(2, "class", edge == Edge.False ? Classes(size, color) : $"{Classes(size, color)} mud-icon-button-edge-{Lower(edge)}");
         builder.AddAttribute(3, "aria-label", ariaLabel);
         builder.AddAttribute(4, "aria-pressed", pressed is { } on ? (on ? "true" : "false") : null);
-        builder.AddAttribute(5, "title", title);
-        builder.AddAttribute(15, "aria-expanded", expanded is { } open ? (open ? "true" : "false") : null);
-        builder.AddAttribute(6, "onclick", EventCallback.Factory.Create<MouseEventArgs>(receiver, onClick));
-        builder.OpenElement(7, "span");
-        builder.AddAttribute(8, "class", "mud-icon-button-label");
-        builder.OpenElement(9, "svg");
-        builder.AddAttribute(10, "class", $"mud-icon-root mud-svg-icon mud-icon-size-{Lower(size)}");
-        builder.AddAttribute(11, "focusable", "false");
-        builder.AddAttribute(12, "viewBox", "0 0 24 24");
-        builder.AddAttribute(13, "aria-hidden", "true");
-        builder.AddMarkupContent(14, icon);
-        builder.CloseElement();
-        builder.CloseElement();
+        builder.AddAttribute(5, "aria-expanded", expanded is { } open ? (open ? "true" : "false") : null);
+        builder.AddAttribute(6, "title", title);
+        builder.AddAttribute(7, "onclick", EventCallback.Factory.Create<MouseEventArgs>(receiver, onClick));
+        builder.AddContent(8, Label(size, icon));
         builder.CloseElement();
     };
 
@@ -52,16 +43,15 @@ public static class StaticIconButton
         builder.AddAttribute(2, "class", Classes(Size.Medium, color));
         builder.AddAttribute(3, "aria-label", ariaLabel);
         builder.AddAttribute(4, "title", title);
-        builder.OpenElement(5, "span");
-        builder.AddAttribute(6, "class", "mud-icon-button-label");
-        builder.OpenElement(7, "svg");
-        builder.AddAttribute(8, "class", "mud-icon-root mud-svg-icon mud-icon-size-medium");
-        builder.AddAttribute(9, "focusable", "false");
-        builder.AddAttribute(10, "viewBox", "0 0 24 24");
-        builder.AddAttribute(11, "aria-hidden", "true");
-        builder.AddMarkupContent(12, icon);
+        builder.AddContent(5, Label(Size.Medium, icon));
         builder.CloseElement();
-        builder.CloseElement();
+    };
+
+    private static RenderFragment Label(Size size, string icon) => builder =>
+    {
+        builder.OpenElement(0, "span");
+        builder.AddAttribute(1, "class", "mud-icon-button-label");
+        builder.AddContent(2, StaticIcon.Render($"mud-icon-root mud-svg-icon mud-icon-size-{Lower(size)}", icon));
         builder.CloseElement();
     };
 
