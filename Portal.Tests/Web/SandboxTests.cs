@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Portal.Data;
+using Portal.Hardware;
 using Portal.Observability;
 using Portal.Reservations;
 using Portal.Sandboxes;
@@ -78,6 +79,9 @@ public sealed class SandboxTests : IAsyncLifetime
 
         await portal.Services.GetRequiredService<ReservationLifecycle>().ReleaseAsync(alice, reservation, CancellationToken.None);
 
+        // At once, before the teardown in the background has begun: the board is no longer hers, nor is its sandbox.
+        var afterRelease = await Assert.ThrowsAsync<ShellSessionException>(() => sandboxes.OpenShellAsync(alice, sandbox.Id, 80, 24, CancellationToken.None));
+        Assert.Equal($"Sandbox {sandbox.ContainerName} is TERMINATING, not READY.", afterRelease.Message);
         await EventuallyAsync(async () => (await sandboxes.GetAsync(sandbox.Id, CancellationToken.None))!.Status == SandboxStatus.Terminated, "the sandbox to be TERMINATED");
         Assert.Equal(["Init", "Ready", "Terminating", "Terminated"], statuses());
         Assert.Empty(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));

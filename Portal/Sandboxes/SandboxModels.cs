@@ -22,6 +22,13 @@ public sealed record SandboxView(
     public bool IsLive => Status is SandboxStatus.Init or SandboxStatus.Ready or SandboxStatus.Terminating;
 
     public string ContainerName => SandboxService.ContainerName(Owner, Id);
+
+    /// <summary>
+    /// A sandbox whose reservation has ended is on its way out whether or not its teardown has begun (that runs after
+    /// the release commits): the former holder may no longer use it.
+    /// </summary>
+    public static SandboxStatus StatusOf(SandboxStatus stored, ReservationState reservation) =>
+        stored is SandboxStatus.Init or SandboxStatus.Ready && !reservation.IsHeld() ? SandboxStatus.Terminating : stored;
 }
 
 /// <summary>What a launch or stop came to: the sandbox as it now is, and a sentence for the person when it did not go as asked.</summary>

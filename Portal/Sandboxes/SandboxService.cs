@@ -535,6 +535,6 @@ public sealed class SandboxService(
         var owner = options.CurrentValue.Owner;
         return sandboxes.AsNoTracking().Select(s => new SandboxView(
             owner,
-            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId ?? "", s.Image, s.Shell, s.Status, s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
+            s.Id, s.ReservationId, s.Reservation.Board.Name, s.Reservation.UserId ?? "", s.Image, s.Shell, SandboxView.StatusOf(s.Status, s.Reservation.State), s.ContainerId, s.Passthrough, s.Reason, s.CreatedAt, s.ReadyAt, s.EndedAt));
     }
 }
