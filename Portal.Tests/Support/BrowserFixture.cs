@@ -18,6 +18,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             return; // every test of the class skips
         }
 
+        // What a page shows after a round trip through its circuit can take seconds when the suite's other servers
+        // (QEMU, dockerd, PostgreSQL) load both cores; Playwright's 5 s default for assertions failed there.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
