@@ -175,7 +175,10 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
                   const b = window.benchTerm.buffer.active;
                   const lines = [];
                   for (let y = Math.max(0, b.baseY + b.cursorY - 2); y <= b.baseY + b.cursorY; y++) lines.push(b.getLine(y)?.translateToString(true));
-                  return `reconnect dialog ${dialog?.open ? 'open: ' + dialog.className : 'closed'}; viewport at line ${b.viewportY} of ${b.baseY}; last lines: ${JSON.stringify(lines)}`;
+                  const f = window.bench.flood, ago = at => at ? `${Math.round(performance.now() - at)} ms ago` : 'never';
+                  return `reconnect dialog ${dialog?.open ? 'open: ' + dialog.className : 'closed'}; drawn by ${document.querySelector('.xterm-rows') ? 'DOM' : 'WebGL'}`
+                    + `; WebGL contexts lost: ${f?.contextsLost}; writes in the flood: ${f?.writes}, the last ${ago(f?.lastWrite)}; renders: ${f?.renders}, the last ${ago(f?.lastRender)}`
+                    + `; viewport at line ${b.viewportY} of ${b.baseY}; last lines: ${JSON.stringify(lines)}`;
                 }
                 """);
             throw new PlaywrightException($"{ex.Message.Split('\n')[0]} ({state})", ex);
@@ -431,9 +434,11 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             // Resolves with the milliseconds from the next keydown to the render that shows the marker, and the bytes
             // handed to xterm.js meanwhile (a tab that falls behind may be sent less than the board printed).
             armFlood(marker) {
-              const t = term(), write = t.write;
+              const t = term(), write = t.write, flood = this.flood = { writes: 0, lastWrite: 0, renders: 0, lastRender: 0, contextsLost: 0 };
               let start = 0, drawn = 0;
-              t.write = (data, callback) => { drawn += data.length; return write.call(t, data, callback); };
+              t.write = (data, callback) => { drawn += data.length; flood.writes++; flood.lastWrite = performance.now(); return write.call(t, data, callback); };
+              t.onRender(() => { flood.renders++; flood.lastRender = performance.now(); });
+              document.addEventListener('webglcontextlost', () => flood.contextsLost++, true);
               onNextKeydown(() => { start = performance.now(); });
               this.pending = bounded(new Promise(resolve => {
                 const rendered = t.onRender(() => {

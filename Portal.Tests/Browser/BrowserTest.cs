@@ -18,7 +18,7 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         try
         {
