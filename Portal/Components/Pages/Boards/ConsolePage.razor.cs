@@ -79,7 +79,7 @@ public partial class ConsolePage
     // checked against the latest decision.
     private async Task LoadAsync()
     {
-        _viewer = await Commands.ActorAsync();
+        _viewer = await ViewerAsync();
         _board = (await Catalog.GetBoardAsync(Name, CancellationToken.None))?.Board;
         if (_board is null)
         {
