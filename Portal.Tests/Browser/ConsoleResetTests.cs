@@ -88,12 +88,6 @@ public sealed class ConsoleResetTests(BrowserFixture browser) : BrowserTest(brow
         await page.WaitForFunctionAsync(ViewShowsTheEnd, null, new() { Timeout = 120_000 });
         Assert.True(await page.EvaluateAsync<int>("() => window.resets") > 0, "the tab was not resynced, so this test did not test that");
 
-        // The browser clamps the shrunken view's scroll position after the reset, without the reader's hand; xterm.js
-        // took the scroll event that comes of it for the reader scrolling to the top. Here it comes late, after all the output.
-        await page.EvaluateAsync("() => { document.querySelector('[data-terminal] .xterm-viewport').scrollTop = 0; }");
-        await Task.Delay(500);
-        await page.WaitForFunctionAsync(ViewShowsTheEnd);
-
         // The reader's own scroll is theirs to keep.
         await page.Locator("[data-terminal]").HoverAsync();
         await page.Mouse.WheelAsync(0, -3000);

@@ -38,7 +38,7 @@ export function create(element, dotnet, readOnly) {
     term.loadAddon(search);
     term.loadAddon(new window.WebLinksAddon.WebLinksAddon());
     term.open(element);
-    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null, webgl: null, followingAfterReset: false };
+    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null, webgl: null };
     applyRenderer(handle, storedRenderer());
     fit.fit();
     term.onData(data => dotnet.invokeMethodAsync('Input', data));
@@ -60,7 +60,6 @@ export function create(element, dotnet, readOnly) {
         }
         return true;
     });
-    followAfterReset(handle, element);
     handle.observer = new ResizeObserver(() => {
         try { fit.fit(); } catch { /* detached */ }
     });
@@ -137,38 +136,7 @@ export function write(handle, bytes) {
         handle.held.push(bytes);
         return;
     }
-    if (containsReset(bytes)) {
-        handle.followingAfterReset = true;
-    }
     handle.term.write(bytes, () => handle.dotnet.invokeMethodAsync('Acknowledge', bytes.length));
-}
-
-// A reset (ESC c: the portal's resync of a tab that fell behind a flood, or the board's own `reset`) shrinks xterm.js's
-// scroll area; the browser then clamps the view's scroll position, and xterm.js 5 takes that scroll event, when it
-// comes after more output, for the reader scrolling up: the view stayed at the top while the output went on (the
-// console benchmark's stall). After a reset the view therefore keeps to the end until the reader scrolls, clicks,
-// touches or presses a key.
-function followAfterReset(handle, element) {
-    const viewport = element.querySelector('.xterm-viewport');
-    viewport?.addEventListener('scroll', () => {
-        const buffer = handle.term.buffer.active;
-        if (handle.followingAfterReset && buffer.viewportY !== buffer.baseY) {
-            handle.term.scrollToBottom();
-        }
-    });
-    const readerActs = () => { handle.followingAfterReset = false; };
-    for (const type of ['wheel', 'mousedown', 'touchstart', 'keydown']) {
-        element.addEventListener(type, readerActs, { capture: true, passive: true });
-    }
-}
-
-function containsReset(bytes) {
-    for (let at = bytes.indexOf(0x1b); at >= 0 && at < bytes.length - 1; at = bytes.indexOf(0x1b, at + 1)) {
-        if (bytes[at + 1] === 0x63) {
-            return true;
-        }
-    }
-    return false;
 }
 
 // Scroll lock: the view stays where the reader put it; output waits in the tab until it is released.
