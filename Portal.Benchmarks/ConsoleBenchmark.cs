@@ -119,8 +119,10 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         Row("echo latency p99 (ms)", portal.Latency.P99, wetty.Latency.P99, "0.0");
         Row("  keydown to output in tab p50", portal.ToTab.P50, wetty.ToTab.P50, "0.0");
         Row("  output in tab to frame p50", portal.Drawing.P50, wetty.Drawing.P50, "0.0");
+        Row("    of it, to the next animation frame", portal.FrameWait.P50, wetty.FrameWait.P50, "0.0");
         Row("  keydown to output in tab p99", portal.ToTab.P99, wetty.ToTab.P99, "0.0");
         Row("  output in tab to frame p99", portal.Drawing.P99, wetty.Drawing.P99, "0.0");
+        Row("    of it, to the next animation frame", portal.FrameWait.P99, wetty.FrameWait.P99, "0.0");
         Row("flood rendered (MB/s)", portal.MegabytesPerSecond, wetty.MegabytesPerSecond, "0.00");
         Row("flood bytes drawn by xterm.js (MB)", portal.DrawnMegabytes, wetty.DrawnMegabytes, "0.0");
         Row("server RSS before flood (MiB)", portal.RssBeforeMiB, wetty.RssBeforeMiB, "0");
@@ -233,6 +235,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
         var latencies = new List<double>();
         var toTab = new List<double>();
         var drawing = new List<double>();
+        var frameWaits = new List<double>();
         var legs = new List<double[]>();
         for (var i = 0; i < WarmUpKeys + keys; i++)
         {
@@ -242,11 +245,13 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             await page.Keyboard.PressAsync(i % 2 == 0 ? "a" : "Backspace");
             var key = await page.EvaluateAsync<JsonElement>("() => window.bench.pending");
             var (keydown, wrote, rendered) = (Wall(key, "keydown"), Wall(key, "wrote"), Wall(key, "rendered"));
+            var frame = Wall(key, "frame");
             if (i >= WarmUpKeys)
             {
                 latencies.Add((rendered - keydown).TotalMilliseconds);
                 toTab.Add((wrote - keydown).TotalMilliseconds);
                 drawing.Add((rendered - wrote).TotalMilliseconds);
+                frameWaits.Add((frame - wrote).TotalMilliseconds);
                 if (trace?.Split(keydown, wrote, rendered) is { } split)
                 {
                     legs.Add(split);
@@ -254,6 +259,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             }
         }
 
+        // What keeps the tab's frame clock running while it waits for a key: a running animation makes every frame wait for the next vsync.
         if ((WarmUpKeys + keys) % 2 == 1)
         {
             await page.Keyboard.PressAsync("Backspace");
@@ -278,6 +284,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
             Percentiles.Of(latencies),
             Percentiles.Of(toTab),
             Percentiles.Of(drawing),
+            Percentiles.Of(frameWaits),
             [.. Enumerable.Range(0, ConsoleTrace.Legs.Length).Select(leg => Percentiles.Of([.. legs.Select(split => split[leg])]))],
             legs.Count,
             megabytes / seconds,
@@ -414,11 +421,15 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
               return false;
             },
             // Resolves with the times (ms since the epoch) of the next keydown, of the first output handed to xterm.js
-            // after it, and of the first render with the cursor moved (the echo).
+            // after it, of the animation frame the browser gives next (xterm.js draws in one), and of the first render
+            // with the cursor moved (the echo).
             armKey() {
               const t = term(), before = cursor(), write = t.write, wall = at => performance.timeOrigin + at;
-              let start = 0, wrote = 0;
-              t.write = (data, callback) => { if (start && !wrote) wrote = performance.now(); return write.call(t, data, callback); };
+              let start = 0, wrote = 0, frame = 0;
+              t.write = (data, callback) => {
+                if (start && !wrote) { wrote = performance.now(); requestAnimationFrame(() => { frame = performance.now(); }); }
+                return write.call(t, data, callback);
+              };
               onNextKeydown(() => { start = performance.now(); });
               this.pending = bounded(new Promise(resolve => {
                 const rendered = t.onRender(() => {
@@ -426,7 +437,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
                     const now = performance.now();
                     rendered.dispose();
                     t.write = write;
-                    resolve({ keydown: wall(start), wrote: wall(wrote || now), rendered: wall(now) });
+                    resolve({ keydown: wall(start), wrote: wall(wrote || now), frame: wall(frame || now), rendered: wall(now) });
                   }
                 });
               }), 'the echo of a key');
@@ -469,7 +480,7 @@ internal sealed class ConsoleBenchmark(int keys, int megabytes, int runs, string
     }
 
     /// <summary>Echo latency, split in the tab at the output's arrival, and for the portal its legs (<see cref="ConsoleTrace.Legs"/>) over the keys whose every step was seen.</summary>
-    private sealed record TerminalResult(Percentiles Latency, Percentiles ToTab, Percentiles Drawing, IReadOnlyList<Percentiles> Legs, int SplitKeys, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
+    private sealed record TerminalResult(Percentiles Latency, Percentiles ToTab, Percentiles Drawing, Percentiles FrameWait, IReadOnlyList<Percentiles> Legs, int SplitKeys, double MegabytesPerSecond, double DrawnMegabytes, double RssBeforeMiB, double RssPeakMiB, double GcHeapPeakMiB, string Renderer);
 
     /// <summary>The board: an interactive bash on a pty, reached through the pty socat links at <see cref="Device"/>.</summary>
     private sealed class BoardShell(Process socat, string device) : IAsyncDisposable
