@@ -22,7 +22,18 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         // Get the user manager from a new scope to ensure it fetches fresh data
-        await using var scope = scopeFactory.CreateAsyncScope();
+        AsyncServiceScope scope;
+        try
+        {
+            scope = scopeFactory.CreateAsyncScope();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The portal is stopping with pages still open: they go with it, signed in as they were.
+            return true;
+        }
+
+        await using var _ = scope;
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         return await ValidateSecurityStampAsync(userManager, authenticationState.User);
     }
