@@ -97,6 +97,6 @@ public sealed class AccessibilityTests(BrowserFixture browser) : BrowserTest(bro
         await WaitUntilLiveAsync(page);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" }))
             .ToHaveAttributeAsync("aria-pressed", scheme == ColorScheme.Dark ? "true" : "false");
-        await Expect(page.Locator(".mud-progress-linear-indeterminate, .mud-table-loading")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-progress-indeterminate, .mud-table-loading")).ToHaveCountAsync(0);
     }
 }

@@ -25,7 +25,7 @@ public sealed class KeyboardTests(BrowserFixture browser) : BrowserTest(browser)
         {
             await page.GotoAsync(path);
             await WaitUntilLiveAsync(page);
-            await Assertions.Expect(page.Locator(".mud-progress-linear-indeterminate")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator(".mud-progress-indeterminate")).ToHaveCountAsync(0);
 
             // Number what a person can act on: visible, enabled buttons and links (a terminal keeps Tab for its shell;
             // a field's adornment button, e.g. a date picker's calendar icon, is the mouse's way to what is typed into the field).
