@@ -47,7 +47,7 @@ public sealed class ClusterConsoles(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        notifications.Subscribe(ClusterNotifications.ConsolesChannel, Receive);
+        notifications.Subscribe<ConsoleMessage>(ClusterNotifications.ConsolesChannel, Receive);
         return Task.CompletedTask;
     }
 
@@ -167,24 +167,8 @@ public sealed class ClusterConsoles(
         while (data.Length > 0);
     }
 
-    private void Receive(string payload)
+    private void Receive(ConsoleMessage message)
     {
-        ConsoleMessage? message;
-        try
-        {
-            message = JsonSerializer.Deserialize<ConsoleMessage>(payload);
-        }
-        catch (JsonException ex)
-        {
-            logger.LogWarning("A console notification from another instance was not understood: {Reason}", ex.Message);
-            return;
-        }
-
-        if (message is null)
-        {
-            return;
-        }
-
         lock (_gate)
         {
             switch (message.Kind)

@@ -13,21 +13,9 @@ internal sealed class ClusterEventRelay(ClusterNotifications notifications, Clus
         notifications.Send(ClusterNotifications.EventsChannel, JsonSerializer.Serialize(new RelayedEvent(instance.Id, labEvent)));
 
     /// <summary>Delivers to <paramref name="events"/> what the other instances publish.</summary>
-    public void Receive(LabEvents events, ILogger logger) =>
-        notifications.Subscribe(ClusterNotifications.EventsChannel, payload =>
+    public void Receive(LabEvents events) =>
+        notifications.Subscribe<RelayedEvent>(ClusterNotifications.EventsChannel, relayed =>
         {
-            RelayedEvent? relayed;
-            try
-            {
-                relayed = JsonSerializer.Deserialize<RelayedEvent>(payload);
-            }
-            catch (JsonException ex)
-            {
-                // An instance of another version: its event is skipped, not the relay.
-                logger.LogWarning("A lab event from another instance was not understood: {Reason}", ex.Message);
-                return;
-            }
-
             if (relayed is { Event: { } labEvent } && relayed.Instance != instance.Id)
             {
                 events.DeliverFromElsewhere(labEvent);
@@ -38,11 +26,11 @@ internal sealed class ClusterEventRelay(ClusterNotifications notifications, Clus
 }
 
 /// <summary>Starts receiving the other instances' events before anything here publishes.</summary>
-internal sealed class ClusterEventReceiver(ClusterEventRelay relay, LabEvents events, ILogger<ClusterEventReceiver> logger) : IHostedService
+internal sealed class ClusterEventReceiver(ClusterEventRelay relay, LabEvents events) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        relay.Receive(events, logger);
+        relay.Receive(events);
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
 
@@ -29,8 +30,34 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
     private readonly Channel<(string Channel, string Payload)> _outbox = Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Calls <paramref name="handler"/> with every payload notified on <paramref name="channel"/>, on the listening thread: it must be quick.</summary>
-    public void Subscribe(string channel, Action<string> handler)
+    /// <summary>
+    /// Calls <paramref name="handler"/> with every message notified on <paramref name="channel"/> (JSON), on the
+    /// listening thread: it must be quick. A message this version does not understand (an instance of another version
+    /// sent it) is skipped with a warning; the channel goes on.
+    /// </summary>
+    public void Subscribe<T>(string channel, Action<T> handler) where T : class
+    {
+        Subscribe(channel, payload =>
+        {
+            T? message;
+            try
+            {
+                message = JsonSerializer.Deserialize<T>(payload);
+            }
+            catch (JsonException ex)
+            {
+                logger.LogWarning("A notification on {Channel} from another instance was not understood: {Reason}", channel, ex.Message);
+                return;
+            }
+
+            if (message is not null)
+            {
+                handler(message);
+            }
+        });
+    }
+
+    private void Subscribe(string channel, Action<string> handler)
     {
         lock (_handlers)
         {
