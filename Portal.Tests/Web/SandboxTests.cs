@@ -302,7 +302,8 @@ public sealed class SandboxTests : IAsyncLifetime
         using var engine = Process.Start(new ProcessStartInfo(PtyPair.Socat, [$"UNIX-LISTEN:{socket},fork", $"UNIX-CONNECT:{DockerEngine.Socket}"]))!;
         try
         {
-            await PtyPair.WaitUntilAsync(() => File.Exists(socket), "the engine's socket");
+            // socat binds (the file appears) before it listens: the proxy is there once a connection is taken.
+            await EventuallyAsync(() => Task.FromResult(Accepts(socket)), "the engine's socket to take connections");
             Assert.Null(await sandboxes.EngineProblemAsync(CancellationToken.None));
             var launched = await sandboxes.LaunchAsync(admin, reservation, null, CancellationToken.None);
             Assert.Null(launched.Error);
@@ -414,6 +415,21 @@ public sealed class SandboxTests : IAsyncLifetime
                 return statuses;
             })
             .ToArray();
+    }
+
+    /// <summary>Whether something listens on the Unix socket: a connection is taken.</summary>
+    private static bool Accepts(string unixSocket)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(unixSocket));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Polls until the condition holds; the bound only keeps a broken test from hanging.</summary>
