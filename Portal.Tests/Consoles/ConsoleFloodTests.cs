@@ -77,17 +77,21 @@ public sealed class ConsoleFloodTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(10) - sent.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
         stalledWatcher.Acknowledge(int.MaxValue);
 
-        await PtyPair.WaitUntilAsync(() => fast.EndsWith(Marker), "the marker at the fast watcher");
+        // The flood's 50 MB still pass the watchers and the recorder after the board wrote them: on a machine busy with
+        // the rest of the suite that took more than 10 s (a fresh-clone run's PostgreSQL pass).
+        var drained = TimeSpan.FromSeconds(60);
+        await PtyPair.WaitUntilAsync(() => fast.EndsWith(Marker), "the marker at the fast watcher", drained);
         await PtyPair.WaitUntilAsync(
             () =>
             {
                 stalledWatcher.Acknowledge(int.MaxValue);
                 return stalled.EndsWith(Marker);
             },
-            "the marker at the watcher that stalled");
+            "the marker at the watcher that stalled",
+            drained);
         var log = portal.Services.GetRequiredService<ConsoleRecorder>().LogPath(id);
         // The recorder is a watcher too: once the others have the marker, it has had time to write it.
-        await PtyPair.WaitUntilAsync(() => SharedFile.ReadAllText(log).EndsWith(Marker + "\r\n", StringComparison.Ordinal), "the marker in the recording");
+        await PtyPair.WaitUntilAsync(() => SharedFile.ReadAllText(log).EndsWith(Marker + "\r\n", StringComparison.Ordinal), "the marker in the recording", drained);
         var recorded = SharedFile.ReadAllText(log);
         Assert.True(sent.Bytes == recorded.Length, $"recorded {recorded.Length} of {sent.Bytes} bytes; resets: {recorded.Split("\u001bc").Length - 1}; notes: {string.Join(" | ", recorded.Split("\r\n").Where(l => l.StartsWith('[')))}");
         Assert.True(fast.Total >= sent.Bytes, $"the fast watcher got {fast.Total} of {sent.Bytes} bytes");

@@ -61,9 +61,10 @@ public sealed class PtyPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await UnplugAsync();
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    /// <summary>Polls until the condition holds; <paramref name="within"/> (10 s unless given) only keeps a broken test from hanging.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
