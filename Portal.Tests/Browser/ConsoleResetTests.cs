@@ -7,8 +7,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Tests.Browser;
 
 /// <summary>
-/// A terminal reset (ESC c) in the middle of a lot of output: the board's own <c>reset</c>, or the portal's resync of a
-/// tab that fell behind a flood. The view must go on following the output to its end.
+/// The portal's resync of a tab that fell behind a flood (a terminal reset, ESC c, then the scrollback): the view must go
+/// on following the output to its end.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class ConsoleResetTests(BrowserFixture browser) : BrowserTest(browser)
