@@ -6,19 +6,24 @@ namespace Portal.Tests.Events;
 public sealed class PageReloadsTests
 {
     [Fact]
-    public async Task PagesReloadingAfterTheSameChangeShareOneReadAndTheNextChangeReadsAgain()
+    public async Task PagesWokenByTheSameChangeShareOneReadAndAPageWokenByALaterChangeReadsAgain()
     {
         var events = LabEventLog.NewBus();
         using var reloads = new PageReloads(events);
+        using var page = events.Subscribe(_ => true);
         var reads = 0;
         Task<int> Read(CancellationToken _) => Task.FromResult(Interlocked.Increment(ref reads));
 
         events.Publish(new BoardChanged("rpi-1"));
-        var afterFirst = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => reloads.ReadAsync("boards", Read)));
+        var first = page.TakeQueued();
+        var afterFirst = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => reloads.ReadAsync("boards", first.Version, Read)));
         events.Publish(new BoardChanged("rpi-1"));
-        var afterSecond = await reloads.ReadAsync("boards", Read);
+        var second = page.TakeQueued();
+        var stillAfterFirst = await reloads.ReadAsync("boards", first.Version, Read);
+        var afterSecond = await reloads.ReadAsync("boards", second.Version, Read);
 
         Assert.All(afterFirst, value => Assert.Equal(1, value));
+        Assert.Equal(1, stillAfterFirst);
         Assert.Equal(2, afterSecond);
         Assert.Equal(2, reads);
     }
@@ -28,8 +33,8 @@ public sealed class PageReloadsTests
     {
         using var reloads = new PageReloads(LabEventLog.NewBus());
 
-        Assert.Equal("rpi-1", await reloads.ReadAsync("board:rpi-1", _ => Task.FromResult("rpi-1")));
-        Assert.Equal("rpi-2", await reloads.ReadAsync("board:rpi-2", _ => Task.FromResult("rpi-2")));
+        Assert.Equal("rpi-1", await reloads.ReadAsync("board:rpi-1", 0, _ => Task.FromResult("rpi-1")));
+        Assert.Equal("rpi-2", await reloads.ReadAsync("board:rpi-2", 0, _ => Task.FromResult("rpi-2")));
     }
 
     [Fact]
@@ -37,8 +42,8 @@ public sealed class PageReloadsTests
     {
         using var reloads = new PageReloads(LabEventLog.NewBus());
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => reloads.ReadAsync<int>("boards", _ => throw new InvalidOperationException("database gone")));
-        Assert.Equal(7, await reloads.ReadAsync("boards", _ => Task.FromResult(7)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reloads.ReadAsync<int>("boards", 0, _ => throw new InvalidOperationException("database gone")));
+        Assert.Equal(7, await reloads.ReadAsync("boards", 0, _ => Task.FromResult(7)));
     }
 
     [Fact]

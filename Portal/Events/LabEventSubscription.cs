@@ -13,6 +13,7 @@ public sealed class LabEventSubscription : IDisposable
     private readonly Func<LabEvent, bool> _concerns;
     private readonly Channel<LabEvent> _queue;
     private int _overflowed;
+    private long _version;
 
     internal LabEventSubscription(LabEvents owner, Func<LabEvent, bool> concerns, int capacity)
     {
@@ -38,23 +39,34 @@ public sealed class LabEventSubscription : IDisposable
             events.Add(labEvent);
         }
 
-        return new LabEventBatch(events, Interlocked.Exchange(ref _overflowed, 0) == 1);
+        // Read after the events: every event taken was offered, with its version, before it could be read.
+        return new LabEventBatch(events, Interlocked.Exchange(ref _overflowed, 0) == 1, Interlocked.Read(ref _version));
     }
 
-    /// <summary>Called by the publisher: filters and queues, never blocks.</summary>
-    internal bool Offer(LabEvent labEvent)
+    /// <summary>Called by the publisher with the event's <see cref="LabEvents.Version"/>: filters and queues, never blocks.</summary>
+    internal bool Offer(LabEvent labEvent, long version)
     {
         if (!_concerns(labEvent))
         {
             return false;
         }
 
-        _queue.Writer.TryWrite(labEvent);
+        Force(labEvent, version);
         return true;
     }
 
     /// <summary>Queues the event without asking the filter (used when the filter itself failed).</summary>
-    internal void Force(LabEvent labEvent) => _queue.Writer.TryWrite(labEvent);
+    internal void Force(LabEvent labEvent, long version)
+    {
+        // Publishers race: keep the highest version, which may arrive before a lower one.
+        for (var seen = Interlocked.Read(ref _version);
+             seen < version && Interlocked.CompareExchange(ref _version, version, seen) is var found && found != seen;
+             seen = found)
+        {
+        }
+
+        _queue.Writer.TryWrite(labEvent);
+    }
 
     public void Dispose()
     {
@@ -63,14 +75,13 @@ public sealed class LabEventSubscription : IDisposable
     }
 }
 
-/// <summary>Events a page received since it last looked; <see cref="Overflowed"/>: some were dropped, reload everything.</summary>
-public sealed record LabEventBatch(IReadOnlyList<LabEvent> Events, bool Overflowed)
+/// <summary>
+/// Events a page received since it last looked; <see cref="Overflowed"/>: some were dropped, reload everything. A read
+/// made at <see cref="Version"/> or later has seen every change these events announce.
+/// </summary>
+public sealed record LabEventBatch(IReadOnlyList<LabEvent> Events, bool Overflowed, long Version)
 {
     /// <summary>Whether the page must reload what <typeparamref name="TEvent"/> events change (also after an overflow).</summary>
     public bool Has<TEvent>(Func<TEvent, bool>? where = null) where TEvent : LabEvent =>
         Overflowed || Events.OfType<TEvent>().Any(e => where?.Invoke(e) ?? true);
-
-    /// <summary>This batch followed by <paramref name="later"/>.</summary>
-    public LabEventBatch And(LabEventBatch later) =>
-        later.Events.Count == 0 && !later.Overflowed ? this : new([.. Events, .. later.Events], Overflowed || later.Overflowed);
 }

@@ -31,19 +31,19 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
 
     private void Deliver(LabEvent labEvent, bool fromElsewhere)
     {
-        Interlocked.Increment(ref _version);
+        var version = Interlocked.Increment(ref _version);
         handlers.Enqueue(labEvent, fromElsewhere);
         foreach (var page in Volatile.Read(ref _pages))
         {
             try
             {
-                page.Offer(labEvent);
+                page.Offer(labEvent, version);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // A filter that throws must not keep the event from the others; the page gets it and reloads.
                 logger.LogWarning(ex, "A page's event filter failed on {Event}", labEvent);
-                page.Force(labEvent);
+                page.Force(labEvent, version);
             }
         }
     }

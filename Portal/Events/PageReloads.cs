@@ -9,8 +9,8 @@ namespace Portal.Events;
 /// <item>At most <see cref="Slots"/> pages reload at the same moment (<see cref="RunAsync"/>); the others wait without
 /// holding a thread, so a request is never queued behind hundreds of page reloads.</item>
 /// <item>A read that many pages make after the same change (the lab's boards, a board's details, one user's rights) runs
-/// once per <see cref="LabEvents.Version"/> and its result is shared (<see cref="ReadAsync{T}"/>): a page that reloads
-/// after a change sees everything committed before that change was published.</item>
+/// once and its result is shared (<see cref="ReadAsync{T}"/>) by the pages that change woke: a page that reloads after a
+/// change sees everything committed before that change was published.</item>
 /// </list>
 /// </summary>
 public sealed class PageReloads(LabEvents events) : IDisposable
@@ -39,21 +39,22 @@ public sealed class PageReloads(LabEvents events) : IDisposable
     }
 
     /// <summary>
-    /// The result of <paramref name="read"/> for <paramref name="key"/> (which must name the read and all its inputs), run
-    /// once per lab version by whichever page asks first. The read runs without the asker's cancellation, since other
-    /// pages wait for it too; a read that failed is run again by the next asker.
+    /// The result of <paramref name="read"/> for <paramref name="key"/> (which must name the read and all its inputs) as
+    /// of lab version <paramref name="seen"/> or later: a read that started at that version is shared by every page that
+    /// asks for no newer one. The read runs without the asker's cancellation, since other pages wait for it too; a read
+    /// that failed is run again by the next asker.
     /// </summary>
-    public async Task<T> ReadAsync<T>(string key, Func<CancellationToken, Task<T>> read)
+    public async Task<T> ReadAsync<T>(string key, long seen, Func<CancellationToken, Task<T>> read)
     {
-        // The version is taken before reading: a change published during the read makes the next asker read again.
-        var version = events.Version;
         var shared = _reads.AddOrUpdate(
             key,
-            _ => new SharedRead(version, Start(read)),
-            (_, current) => current.Version >= version && !current.Result.Value.IsFaulted ? current : new SharedRead(version, Start(read)));
+            _ => Start(read),
+            (_, current) => current.Version >= seen && !current.Result.Value.IsFaulted ? current : Start(read));
         return (T)(await shared.Result.Value)!;
 
-        static Lazy<Task<object?>> Start(Func<CancellationToken, Task<T>> read) => new(async () => await read(CancellationToken.None));
+        // The version is taken before reading: the read sees every change published up to it.
+        SharedRead Start(Func<CancellationToken, Task<T>> read) =>
+            new(events.Version, new(async () => await read(CancellationToken.None)));
     }
 
     public void Dispose() => _slots.Dispose();

@@ -15,12 +15,12 @@ namespace Portal.Components.Shared;
 public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
 {
     /// <summary>The least time between two reloads of one component.</summary>
-    public static readonly TimeSpan ReloadInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromMilliseconds(1000);
 
     private readonly CancellationTokenSource _lifetime = new();
     private LabEventSubscription? _subscription;
     private Task? _reader;
-    private bool _reloading;
+    private LabEventBatch? _reloading;
     private Actor? _viewer;
 
     [Inject]
@@ -74,7 +74,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     /// otherwise (the first load, after the user's own action) read afresh.
     /// </summary>
     protected Task<T> SharedReadAsync<T>(string key, Func<CancellationToken, Task<T>> read) =>
-        _reloading ? Reloads.ReadAsync(key, read) : read(CancellationToken.None);
+        _reloading is { } batch ? Reloads.ReadAsync(key, batch.Version, read) : read(CancellationToken.None);
 
     private async Task ReadAsync(LabEventSubscription subscription, CancellationToken lifetime)
     {
@@ -89,11 +89,12 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         return;
                     }
 
-                    // Events that arrived while waiting for a slot join this reload instead of causing the next.
-                    var batch = first.And(subscription.TakeQueued());
+                    // Events that arrive while this page waits for a slot cause its next reload, not this one: the pages
+                    // woken by the same change then read at the same version and share their reads (PageReloads.ReadAsync).
+                    var batch = first;
                     try
                     {
-                        _reloading = true;
+                        _reloading = batch;
                         if (batch.Overflowed || batch.Events.Any(ChangesViewer))
                         {
                             _viewer = null;
@@ -109,7 +110,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                     }
                     finally
                     {
-                        _reloading = false;
+                        _reloading = null;
                     }
                 }), lifetime);
                 // Pacing redraws is wall-clock work, not lab time: a lab clock a test holds still must not freeze pages.
