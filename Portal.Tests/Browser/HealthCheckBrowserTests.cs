@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Portal.Reservations;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
@@ -48,5 +50,21 @@ public sealed class HealthCheckBrowserTests(BrowserFixture browser) : BrowserTes
         await Expect(watchersRow.Locator("[data-health-note]")).ToHaveTextAsync(Reason);
         await Expect(watchersRow.GetByRole(AriaRole.Button, new() { Name = "Reserve pine-01" })).ToHaveCountAsync(0);
         await ScreenshotAsync(admin, "board-health-bad");
+    }
+
+    [ChromiumFact]
+    public async Task ACheckAskedForWhileTheBoardIsHeldWaitsAndTheBoardPageSaysWhy()
+    {
+        var holder = await Portal.CreateUserAsync("holder@lab.test", "Health-Pass-123");
+        Assert.Null((await Portal.Services.GetRequiredService<ReservationLifecycle>().ReserveBoardAsync(holder, "pine-01", null, CancellationToken.None)).Error);
+        var admin = await NewPageAsync();
+        await LogInAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        await admin.GotoAsync("boards/pine-01");
+        await WaitUntilLiveAsync(admin);
+        var panel = admin.Locator("[data-panel='health']");
+
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Run health check" }).ClickAsync();
+
+        await Expect(panel.Locator("[data-check-due]")).ToHaveTextAsync($"A health check waits for the board (on demand by {PortalFactory.AdminEmail}).");
     }
 }
