@@ -22,6 +22,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     private Task? _reader;
     private LabEventBatch? _reloading;
     private Actor? _viewer;
+    private int _viewerChanged;
 
     [Inject]
     private LabEvents Events { get; set; } = default!;
@@ -42,7 +43,7 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     protected override void OnInitialized()
     {
         // Subscribed before the first load, so a change that lands during it still arrives.
-        _subscription = Events.Subscribe(labEvent => Concerns(labEvent) || ChangesViewer(labEvent));
+        _subscription = Events.Subscribe(labEvent => NoteViewerChange(labEvent) || Concerns(labEvent));
         _reader = ReadAsync(_subscription, _lifetime.Token);
     }
 
@@ -61,9 +62,19 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
         _viewer ??= await Services.GetRequiredService<ActorResolver>().ResolveAsync(
             (await Services.GetRequiredService<AuthenticationStateProvider>().GetAuthenticationStateAsync()).User, CancellationToken.None);
 
+    // Noted as the event is offered, not read from the queue: a busy lab overflows a page's queue, and the page must
+    // neither miss a change to its viewer among the dropped events nor read its viewer again after every overflow.
     // Also while the viewer is not read yet: a change landing during that read must not leave it stale.
-    private bool ChangesViewer(LabEvent labEvent) =>
-        labEvent is UsersChanged changed && (changed.UserId is null || _viewer is not { } viewer || changed.UserId == viewer.UserId);
+    private bool NoteViewerChange(LabEvent labEvent)
+    {
+        if (labEvent is UsersChanged changed && (changed.UserId is null || _viewer is not { } viewer || changed.UserId == viewer.UserId))
+        {
+            Volatile.Write(ref _viewerChanged, 1);
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>Reloads what the batch changed; the component re-renders afterwards.</summary>
     protected abstract Task OnLabEventsAsync(LabEventBatch batch);
@@ -80,7 +91,9 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
     {
         try
         {
-            while (await subscription.NextBatchAsync(lifetime) is { } first)
+            // Events that arrive while this page waits for a slot cause its next reload, not this one: the pages woken by
+            // the same change then read at the same version and share their reads (PageReloads.ReadAsync).
+            while (await subscription.NextBatchAsync(lifetime) is { } batch)
             {
                 await Reloads.RunAsync(() => InvokeAsync(async () =>
                 {
@@ -89,13 +102,10 @@ public abstract class LabLiveComponent : ComponentBase, IAsyncDisposable
                         return;
                     }
 
-                    // Events that arrive while this page waits for a slot cause its next reload, not this one: the pages
-                    // woken by the same change then read at the same version and share their reads (PageReloads.ReadAsync).
-                    var batch = first;
                     try
                     {
                         _reloading = batch;
-                        if (batch.Overflowed || batch.Events.Any(ChangesViewer))
+                        if (Interlocked.Exchange(ref _viewerChanged, 0) == 1)
                         {
                             _viewer = null;
                         }
