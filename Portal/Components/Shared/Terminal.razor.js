@@ -24,7 +24,7 @@ export function storedFontSize() {
 
 export function create(element, dotnet, readOnly) {
     const term = new window.Terminal({
-        cursorBlink: true,
+        cursorBlink: false,
         scrollback: 10000,
         disableStdin: readOnly,
         fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
@@ -38,7 +38,7 @@ export function create(element, dotnet, readOnly) {
     term.loadAddon(search);
     term.loadAddon(new window.WebLinksAddon.WebLinksAddon());
     term.open(element);
-    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null, webgl: null };
+    const handle = { term, fit, search, dotnet, locked: false, held: [], observer: null, webgl: null, drawn: 0, ackTimer: 0 };
     applyRenderer(handle, storedRenderer());
     fit.fit();
     term.onData(data => dotnet.invokeMethodAsync('Input', data));
@@ -136,7 +136,32 @@ export function write(handle, bytes) {
         handle.held.push(bytes);
         return;
     }
-    handle.term.write(bytes, () => handle.dotnet.invokeMethodAsync('Acknowledge', bytes.length));
+    handle.term.write(bytes, () => drawn(handle, bytes.length));
+}
+
+// What xterm.js drew is acknowledged in one message per ACK_BYTES, or ACK_WITHIN_MS after the first byte not yet
+// acknowledged, not one per write: a message per echoed key kept the tab, the browser and the server busy on the same
+// cores just when the echo's frame was due. Both bounds are far under the server's watermarks (16 and 128 KiB).
+const ACK_BYTES = 8 * 1024;
+const ACK_WITHIN_MS = 100;
+
+function drawn(handle, bytes) {
+    handle.drawn += bytes;
+    if (handle.drawn >= ACK_BYTES) {
+        acknowledge(handle);
+    } else if (!handle.ackTimer) {
+        handle.ackTimer = setTimeout(() => acknowledge(handle), ACK_WITHIN_MS);
+    }
+}
+
+function acknowledge(handle) {
+    clearTimeout(handle.ackTimer);
+    handle.ackTimer = 0;
+    const bytes = handle.drawn;
+    handle.drawn = 0;
+    if (bytes > 0 && terminals.has(handle)) {
+        handle.dotnet.invokeMethodAsync('Acknowledge', bytes);
+    }
 }
 
 // Scroll lock: the view stays where the reader put it; output waits in the tab until it is released.
@@ -194,6 +219,7 @@ export function focus(handle) {
 
 export function dispose(handle) {
     terminals.delete(handle);
+    clearTimeout(handle.ackTimer);
     handle.webgl?.dispose();
     handle.observer.disconnect();
     handle.term.dispose();
