@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Portal.Identity;
 using Portal.Reservations;
@@ -21,6 +22,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings = [];
     private readonly List<Action<IServiceCollection>> _services = [];
+    private Exception? _startFailure;
     private string _databaseProvider = PortalDatabase.DefaultProvider;
     private PortalDatabase? _database;
 
@@ -78,9 +80,29 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         return addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/";
     }
 
+    /// <summary>
+    /// The exception that stops the portal's start, as the host logged it. What <see cref="WebApplicationFactory{T}.CreateClient()"/>
+    /// throws can be another one: when the start fails, the app disposes its host while the factory may still be asking
+    /// that host for a service, and the test then gets an ObjectDisposedException (seen under load, dotnet/aspnetcore#33494).
+    /// </summary>
+    public Exception StartFailure()
+    {
+        try
+        {
+            CreateClient().Dispose();
+        }
+        catch (Exception thrown)
+        {
+            return _startFailure ?? thrown;
+        }
+
+        throw new InvalidOperationException("The portal started.");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        builder.ConfigureLogging(logging => logging.AddProvider(new StartFailureLog(failure => _startFailure ??= failure)));
         if (!_settings.ContainsKey("ConnectionStrings:Portal"))
         {
             builder.UseSetting("ConnectionStrings:Portal", Database.ConnectionString);
@@ -125,5 +147,27 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
             Directory.Delete(DataDirectory, recursive: true);
         }
+    }
+}
+
+/// <summary>Hands on the exception of the host's "failed to start" entry.</summary>
+internal sealed class StartFailureLog(Action<Exception> failed) : ILoggerProvider, ILogger
+{
+    public ILogger CreateLogger(string categoryName) => categoryName == "Microsoft.Extensions.Hosting.Internal.Host" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (logLevel >= LogLevel.Error && exception is not null)
+        {
+            failed(exception);
+        }
+    }
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public void Dispose()
+    {
     }
 }

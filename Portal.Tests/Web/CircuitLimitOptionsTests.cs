@@ -18,7 +18,7 @@ public sealed class CircuitLimitOptionsTests
     {
         await using var portal = new PortalFactory().WithSetting(key, value);
 
-        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+        var error = Assert.IsType<OptionsValidationException>(portal.StartFailure());
 
         Assert.Contains(message, error.Message);
     }

@@ -44,7 +44,7 @@ public sealed class StartupTests : IDisposable
             .WithSetting("Lab:Boards:1:Class", "no-such-class")
             .WithSetting("Lab:Boards:2:Power:Driver", "telepathy");
 
-        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+        var error = Assert.IsType<OptionsValidationException>(portal.StartFailure());
 
         Assert.Contains("Lab:Boards:1:Class: unknown class 'no-such-class'; defined classes: pine64-a64-lts, qemu-x86_64, rpi4", error.Message);
         Assert.Contains("Lab:Boards:2:Power:Driver: unknown power driver 'telepathy'; known: command, qemu, simulated, snmp", error.Message);
@@ -58,7 +58,7 @@ public sealed class StartupTests : IDisposable
             .WithSetting("Lab:Containers:CapAdd:0", "ALL")
             .WithSetting("Lab:Containers:CapAdd:1", "net raw");
 
-        var error = Assert.Throws<OptionsValidationException>(() => portal.CreateClient());
+        var error = Assert.IsType<OptionsValidationException>(portal.StartFailure());
 
         Assert.Contains("Lab:Containers:User '0:0' must be a non-root user: uid:gid (e.g. 1000:1000) or a user name of the image", error.Message);
         Assert.Contains("Lab:Containers:CapAdd may not be ALL; list the capabilities sandboxes need (e.g. NET_RAW)", error.Message);
