@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -71,6 +72,24 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
         var late = Watch("sim-2");
 
         await late.WaitForAsync("echo earlier\r\nearlier\r\n");
+    }
+
+    [Fact]
+    public void OutputQueuedBehindASlowDeliveryLeavesAsOneDeliveryOfAtMost64KiB()
+    {
+        var outbox = Channel.CreateUnbounded<byte[]>();
+        outbox.Writer.TryWrite("line 1\r\n"u8.ToArray());
+        outbox.Writer.TryWrite("line 2\r\n"u8.ToArray());
+        outbox.Writer.TryWrite(new byte[ConsoleWatcher.MostPerDelivery - 10]);
+        outbox.Writer.TryWrite("line 3\r\n"u8.ToArray());
+
+        var first = ConsoleWatcher.TakeQueued(outbox.Reader);
+        var second = ConsoleWatcher.TakeQueued(outbox.Reader);
+
+        Assert.Equal("line 1\r\nline 2\r\n", Encoding.ASCII.GetString(first));
+        Assert.Equal(ConsoleWatcher.MostPerDelivery - 10 + 8, second.Length);
+        Assert.EndsWith("line 3\r\n", Encoding.ASCII.GetString(second));
+        Assert.False(outbox.Reader.TryRead(out _));
     }
 
     [Fact]

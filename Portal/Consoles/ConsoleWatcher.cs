@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 
 namespace Portal.Consoles;
@@ -11,6 +12,8 @@ public sealed class ConsoleWatcher : IAsyncDisposable
 {
     /// <summary>Sent before a resync: resets the terminal, then the scrollback is replayed.</summary>
     internal static readonly byte[] TerminalReset = "\u001bc"u8.ToArray();
+
+    internal const int MostPerDelivery = 64 * 1024;
 
     private readonly ConsoleSession _session;
     private readonly Func<ReadOnlyMemory<byte>, Task> _deliver;
@@ -113,8 +116,9 @@ public sealed class ConsoleWatcher : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        await foreach (var chunk in _outbox.Reader.ReadAllAsync())
+        while (await _outbox.Reader.WaitToReadAsync())
         {
+            var chunk = TakeQueued(_outbox.Reader);
             try
             {
                 using (ConsoleTracing.StartDelivery(_deliveryAcknowledges))
@@ -136,6 +140,29 @@ public sealed class ConsoleWatcher : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// What queued while the last delivery was on its way leaves as one delivery of at most <see cref="MostPerDelivery"/>
+    /// bytes: a page that is slow to answer (a busy tab while a board boots) gets fewer, larger writes instead of falling
+    /// further behind by one round trip per chunk.
+    /// </summary>
+    internal static byte[] TakeQueued(ChannelReader<byte[]> outbox)
+    {
+        outbox.TryRead(out var first);
+        if (!outbox.TryPeek(out var next) || first!.Length + next.Length > MostPerDelivery)
+        {
+            return first!;
+        }
+
+        var joined = new ArrayBufferWriter<byte>(MostPerDelivery);
+        joined.Write(first);
+        while (outbox.TryPeek(out next) && joined.WrittenCount + next.Length <= MostPerDelivery && outbox.TryRead(out next))
+        {
+            joined.Write(next);
+        }
+
+        return joined.WrittenSpan.ToArray();
     }
 
     /// <summary>A lossless watcher that can take no more lets the console be read again.</summary>
