@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 
 namespace Portal.Consoles;
@@ -150,19 +149,28 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     internal static byte[] TakeQueued(ChannelReader<byte[]> outbox)
     {
         outbox.TryRead(out var first);
-        if (!outbox.TryPeek(out var next) || first!.Length + next.Length > MostPerDelivery)
+        List<byte[]> parts = [first!];
+        var total = first!.Length;
+        while (outbox.TryPeek(out var next) && total + next.Length <= MostPerDelivery && outbox.TryRead(out next))
         {
-            return first!;
+            parts.Add(next);
+            total += next.Length;
         }
 
-        var joined = new ArrayBufferWriter<byte>(MostPerDelivery);
-        joined.Write(first);
-        while (outbox.TryPeek(out next) && joined.WrittenCount + next.Length <= MostPerDelivery && outbox.TryRead(out next))
+        if (parts.Count == 1)
         {
-            joined.Write(next);
+            return first;
         }
 
-        return joined.WrittenSpan.ToArray();
+        var joined = new byte[total];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(joined, at);
+            at += part.Length;
+        }
+
+        return joined;
     }
 
     /// <summary>A lossless watcher that can take no more lets the console be read again.</summary>
