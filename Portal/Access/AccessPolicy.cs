@@ -4,26 +4,49 @@ using Portal.Identity;
 
 namespace Portal.Access;
 
+/// <summary>The board a decision is about, as the rules match it.</summary>
+public sealed record AccessTarget(int Id, int ClassId, string Name)
+{
+    public static AccessTarget Of(Board board) => new(board.Id, board.BoardClassId, board.Name);
+}
+
 /// <summary>Decides, from the rules in the database, whether a user may use a capability on a board.</summary>
 public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory)
 {
     public async Task<AccessDecision> DecideAsync(string userId, Capability capability, string board, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var target = await db.Boards.AsNoTracking().Where(b => b.Name == board).Select(b => new { b.Id, b.BoardClassId, b.Name }).SingleOrDefaultAsync(cancellationToken);
+        var target = await db.Boards.AsNoTracking().Where(b => b.Name == board).Select(b => new AccessTarget(b.Id, b.BoardClassId, b.Name)).SingleOrDefaultAsync(cancellationToken);
         if (target is null)
         {
             return new(false, null, $"there is no board named '{board}'", []);
         }
 
-        var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
-        if (disabled)
+        return await DecideAsync(db, userId, await SubjectAsync(db, userId, cancellationToken), capability, target, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same for a board the caller has just read, and an actor whose groups may have been read with it in this
+    /// request (<see cref="Actor.GroupIds"/>); otherwise they are read now.
+    /// </summary>
+    public async Task<AccessDecision> DecideAsync(Actor actor, Capability capability, AccessTarget target, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var subject = actor.GroupIds is { } groups ? (actor.IsAdmin, false, groups) : await SubjectAsync(db, actor.UserId, cancellationToken);
+        return await DecideAsync(db, actor.UserId, subject, capability, target, cancellationToken);
+    }
+
+    private static async Task<AccessDecision> DecideAsync(
+        ApplicationDbContext db, string userId, (bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups) subject, Capability capability, AccessTarget target, CancellationToken cancellationToken)
+    {
+        if (subject.Disabled)
         {
             return Disabled;
         }
 
-        var request = new AccessRequest(userId, isAdmin, groups, capability, target.Id, target.BoardClassId, target.Name);
-        return AccessDecider.Decide(request, await RulesAsync(db, capability, cancellationToken));
+        var request = new AccessRequest(userId, subject.IsAdmin, subject.Groups, capability, target.Id, target.ClassId, target.Name);
+        // Admins pass whatever the rules say: no need to read them.
+        return AccessDecider.Decide(request, subject.IsAdmin ? [] : await RulesAsync(db, capability, cancellationToken));
     }
 
     /// <summary>The boards of a class on which the user has the capability.</summary>

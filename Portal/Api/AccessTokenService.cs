@@ -8,7 +8,7 @@ namespace Portal.Api;
 public sealed record AccessTokenView(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? LastUsedAt, DateTime? RevokedAt);
 
 /// <summary>Who a token speaks for: the owner's id, user name (their email), whether they are disabled, and their roles.</summary>
-public sealed record TokenOwner(string UserId, string UserName, bool IsDisabled, IReadOnlyList<string> Roles);
+public sealed record TokenOwner(string UserId, string UserName, bool IsDisabled, IReadOnlyList<string> Roles, IReadOnlySet<int> GroupIds);
 
 /// <summary>The secret of a new token, shown once, beside what is kept of it.</summary>
 public sealed record NewAccessToken(AccessTokenView Token, string Secret);
@@ -88,6 +88,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
                 t.User.UserName,
                 t.User.LockoutEnd,
                 Roles = db.UserRoles.Where(ur => ur.UserId == t.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList(),
+                Groups = t.User.Groups.Select(g => g.Id).ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
         if (token is null)
@@ -101,7 +102,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
             await db.AccessTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return new TokenOwner(token.UserId, token.UserName ?? token.UserId, token.LockoutEnd == DateTimeOffset.MaxValue, token.Roles);
+        return new TokenOwner(token.UserId, token.UserName ?? token.UserId, token.LockoutEnd == DateTimeOffset.MaxValue, token.Roles, token.Groups.ToHashSet());
     }
 
     private static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -10,6 +10,12 @@ public sealed record Actor(string UserId, string Email, bool IsAdmin)
     public bool IsHolderOrAdmin(string? holderUserId) => IsAdmin || (holderUserId is not null && holderUserId == UserId);
 
     /// <summary>
+    /// The user's groups when they were read from the database with the actor, in this request (a personal access
+    /// token's authentication); null otherwise, and an access decision reads them itself.
+    /// </summary>
+    public IReadOnlySet<int>? GroupIds { get; init; }
+
+    /// <summary>
     /// Lets an endpoint take the signed-in user as a parameter, resolved by <see cref="ActorResolver"/>: whether they
     /// are an admin comes from the database, not the cookie. Endpoints taking it require authentication.
     /// </summary>
