@@ -164,7 +164,23 @@ internal sealed class BootBenchmark(int runs)
             }
             """, marker);
         await page.GetByRole(AriaRole.Button, new() { Name = "Deploy & boot" }).ClickAsync();
-        var times = await page.EvaluateAsync<double[]>("() => window.bootTiming");
+        var drawn = page.EvaluateAsync<double[]>("() => window.bootTiming");
+        if (await Task.WhenAny(drawn, Task.Delay(TimeSpan.FromSeconds(60))) != drawn)
+        {
+            string seenByServer;
+            lock (console)
+            {
+                seenByServer = console.ToString();
+            }
+
+            var shown = await page.EvaluateAsync<string>("() => { const b = window.benchTerm?.buffer.active; if (!b) return '(no terminal)'; const all = []; for (let y = Math.max(0, b.length - 8); y < b.length; y++) all.push(b.getLine(y)?.translateToString(true) ?? ''); return all.join('\\n'); }");
+            var text = await page.InnerTextAsync("main");
+            throw new InvalidOperationException(
+                $"The page did not draw marker {marker} within 60 s. The server {(markerSeen.Task.IsCompleted ? "read it" : "did not read it")}; its console ends: " +
+                $"{seenByServer[Math.Max(0, seenByServer.Length - 300)..]}\nThe page is {page.Url}; its terminal ends:\n{shown}\nIts text ends:\n{text[Math.Max(0, text.Length - 600)..]}");
+        }
+
+        var times = await drawn;
         var clickedAt = DateTime.UnixEpoch.AddMilliseconds(await page.EvaluateAsync<double>("() => window.clickedAt"));
         var power = (await poweredOn.WaitAsync(TimeSpan.FromSeconds(10)) - clickedAt).TotalMilliseconds;
         var seen = (await markerSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)) - clickedAt).TotalMilliseconds;
