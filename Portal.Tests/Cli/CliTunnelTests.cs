@@ -16,6 +16,23 @@ public sealed class CliTunnelTests : IAsyncLifetime
     private readonly PortalFactory _portal = new();
     private string _url = "";
 
+    /// <summary>
+    /// The portal audits a tunnel once its own side has closed, which may be a moment after the client has exited:
+    /// waits for the entry (10 s at most) instead of reading the log once.
+    /// </summary>
+    private async Task TunnelAuditedAsync(Func<AuditView, bool> entry)
+    {
+        var audit = _portal.Services.GetRequiredService<AuditLog>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        IReadOnlyList<AuditView> entries;
+        while (!(entries = await audit.ListAsync("rpi-02", 50, CancellationToken.None)).Any(a => a.Action == TunnelService.AuditAction && entry(a)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(entries, a => a.Action == TunnelService.AuditAction && entry(a));
+    }
+
     public async Task InitializeAsync()
     {
         await _sshd.InitializeAsync();
@@ -56,9 +73,7 @@ public sealed class CliTunnelTests : IAsyncLifetime
             File.Delete(Path.Combine(SshdFixture.Home, remoteName));
         }
 
-        var audit = await _portal.Services.GetRequiredService<AuditLog>().ListAsync("rpi-02", 50, CancellationToken.None);
-        Assert.Contains(audit, a => a.Action == TunnelService.AuditAction && a.Actor == "ssh-user@lab.test"
-            && long.Parse(a.Details!.Split(": ")[1].Split(' ')[0]) > 20 * 1024 * 1024);
+        await TunnelAuditedAsync(a => a.Actor == "ssh-user@lab.test" && long.Parse(a.Details!.Split(": ")[1].Split(' ')[0]) > 20 * 1024 * 1024);
     }
 
     [SshdFact]
@@ -94,8 +109,7 @@ public sealed class CliTunnelTests : IAsyncLifetime
         await ssh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEqual(0, ssh.ExitCode);
         Assert.Contains("portal: Tunnel closed: reservation of rpi-02 ended.", await stderr);
-        var audit = await _portal.Services.GetRequiredService<AuditLog>().ListAsync("rpi-02", 50, CancellationToken.None);
-        Assert.Contains(audit, a => a.Action == TunnelService.AuditAction && a.Details!.EndsWith("; tunnel closed: reservation of rpi-02 ended", StringComparison.Ordinal));
+        await TunnelAuditedAsync(a => a.Details!.EndsWith("; tunnel closed: reservation of rpi-02 ended", StringComparison.Ordinal));
     }
 
     [SshdFact]
