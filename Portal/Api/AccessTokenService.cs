@@ -7,7 +7,7 @@ namespace Portal.Api;
 
 public sealed record AccessTokenView(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? LastUsedAt, DateTime? RevokedAt);
 
-/// <summary>Who a token speaks for: the owner's id, user name (their email), whether they are disabled, and their roles.</summary>
+/// <summary>Who a token speaks for: the owner's id, user name (their email), whether they are disabled, their roles and their groups.</summary>
 public sealed record TokenOwner(string UserId, string UserName, bool IsDisabled, IReadOnlyList<string> Roles, IReadOnlySet<int> GroupIds);
 
 /// <summary>The secret of a new token, shown once, beside what is kept of it.</summary>
