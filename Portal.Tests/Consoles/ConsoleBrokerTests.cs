@@ -148,6 +148,43 @@ public sealed class ConsoleBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWatcherThatDrewEverythingWhileItsDeliveryWasStillCountedAsQueuedIsResyncedNotLeftBehind()
+    {
+        // A board that says nothing: the test offers the output itself, in the order that lost the watcher before.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        Board("quiet", ("Driver", "tcp"), ("Host", "127.0.0.1"), ("Port", ((IPEndPoint)silent.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)));
+        var inFullDelivery = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finishDelivery = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reset = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ConsoleWatcher watcher = null!;
+        watcher = _broker.Watch("quiet", async data =>
+        {
+            watcher.Acknowledge(data.Length);
+            if (data.Span.IndexOf(ConsoleWatcher.TerminalReset) >= 0)
+            {
+                reset.TrySetResult();
+            }
+
+            if (data.Length == _options.HighWatermark)
+            {
+                // Drawn and acknowledged, but the delivery has not returned yet: its bytes still count as queued.
+                inFullDelivery.TrySetResult();
+                await finishDelivery.Task;
+            }
+        }, replayScrollback: false)!;
+        _watchers.Add(watcher);
+
+        watcher.Offer(new byte[_options.HighWatermark]);
+        await inFullDelivery.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        watcher.Offer("more"u8.ToArray());
+        finishDelivery.SetResult();
+
+        // Nothing is unacknowledged, so no acknowledgement will come to end the lag: the lag itself must resync.
+        await reset.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task AWatcherCannotWidenItsBacklogByAcknowledgingMoreThanItWasSent()
     {
         Board("sim-3", ("Driver", "simulated"));

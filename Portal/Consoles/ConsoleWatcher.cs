@@ -53,7 +53,10 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     /// <summary>The browser says it drew this many bytes. It cannot take more credit than it was sent.</summary>
     public void Acknowledge(int bytes)
     {
-        if (_flow.Acknowledge(bytes) && Volatile.Read(ref _lagging))
+        var caughtUp = _flow.Acknowledge(bytes);
+        // Pairs with the barrier in Offer: of an acknowledgement and a lag that cross, one sees the other.
+        Interlocked.MemoryBarrier();
+        if (caughtUp && Volatile.Read(ref _lagging))
         {
             _session.Resync(this);
         }
@@ -85,6 +88,15 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         else if (Interlocked.Read(ref _queued) + data.Length > _high || !_flow.TrySend(data.Length))
         {
             Volatile.Write(ref _lagging, true);
+            // An acknowledgement between the check above and the flag found no lag to end, and may have been the last
+            // (the watcher had drawn everything, its delivery not yet counted off the queue): look again, or it waits
+            // for ever. The session's lock, held here, lets the same thread in again.
+            Interlocked.MemoryBarrier();
+            if (_flow.CaughtUp)
+            {
+                _session.Resync(this);
+            }
+
             return;
         }
 

@@ -15,6 +15,18 @@ public sealed class TerminalFlowControl(int highWatermark, int lowWatermark)
     /// <summary>Bytes sent but not yet acknowledged.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
+    /// <summary>Whether the browser has drawn all but the low watermark of what it was sent.</summary>
+    public bool CaughtUp
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight <= lowWatermark;
+            }
+        }
+    }
+
     /// <summary>Counts <paramref name="bytes"/> as sent if they fit under the high watermark; false when the browser is too far behind.</summary>
     public bool TrySend(int bytes)
     {
