@@ -88,15 +88,11 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         else if (Interlocked.Read(ref _queued) + data.Length > _high || !_flow.TrySend(data.Length))
         {
             Volatile.Write(ref _lagging, true);
-            // An acknowledgement between the check above and the flag found no lag to end, and may have been the last
-            // (the watcher had drawn everything, its delivery not yet counted off the queue): look again, or it waits
-            // for ever. The session's lock, held here, lets the same thread in again.
+            // An acknowledgement between the check above and the flag found no lag to end and may have been the last:
+            // with nothing queued and all drawn, nothing else would end it. The session's lock, held here, lets the
+            // same thread in again.
             Interlocked.MemoryBarrier();
-            if (_flow.CaughtUp)
-            {
-                _session.Resync(this);
-            }
-
+            ResyncIfNothingWillAcknowledge();
             return;
         }
 
@@ -142,6 +138,9 @@ public sealed class ConsoleWatcher : IAsyncDisposable
                 {
                     _flow.Acknowledge(chunk.Length);
                 }
+
+                // A watcher that acknowledged this delivery before it returned, and lagged meanwhile, hears nothing else.
+                ResyncIfNothingWillAcknowledge();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -183,6 +182,19 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         }
 
         return joined;
+    }
+
+    /// <summary>
+    /// Resyncs a lagging watcher that has drawn all it was sent and has nothing queued: no acknowledgement is left to
+    /// come and end its lag. Called after each of the two changes that can leave it so (a lag, a delivery counted
+    /// off), each behind a full barrier, so of two that cross one sees the other.
+    /// </summary>
+    private void ResyncIfNothingWillAcknowledge()
+    {
+        if (Volatile.Read(ref _lagging) && Interlocked.Read(ref _queued) == 0 && _flow.CaughtUp)
+        {
+            _session.Resync(this);
+        }
     }
 
     /// <summary>A lossless watcher that can take no more lets the console be read again.</summary>
