@@ -65,6 +65,8 @@ public sealed class LeaseEndingNotifierTests : MudBunitContext
         await page.Find(".mud-snackbar button.mud-snackbar-action-button, .mud-snackbar button").ClickAsync(new());
         var extendedTo = (await Poll.UntilAsync(() => _lab.Queries.GetAsync(granted.Reservation.Id, CancellationToken.None), r => r!.ExpiresAt > endsAt))!.ExpiresAt;
         Assert.True(extendedTo > endsAt, "Extend did not move the lease's end.");
+        // The notifier sets its timers again once the extension's lab event has reached it: two for the new end.
+        await Poll.UntilAsync(() => Task.FromResult(_clock.WarningTimers), timers => timers >= 4);
 
         // The old end's one-minute warning is gone with the old end; the new end warns in its turn.
         _lab.Clock.Advance(endsAt - _lab.Clock.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30));

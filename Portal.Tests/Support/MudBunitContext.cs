@@ -13,6 +13,9 @@ public abstract class MudBunitContext : BunitContext, IAsyncLifetime
 {
     protected MudBunitContext()
     {
+        // A live page reloads at most once per LabLiveComponent.ReloadInterval (a second): a change right after another
+        // shows up to a second later, later still on a machine the rest of the suite keeps busy. bUnit waits 1 s unless told.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(5);
         Services.AddMudServices();
         Services.AddSingleton<PageReloads>();
         JSInterop.Mode = JSRuntimeMode.Loose;
