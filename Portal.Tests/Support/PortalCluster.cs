@@ -104,9 +104,37 @@ public sealed class PortalCluster : IAsyncLifetime
         await StartNginxAsync();
     }
 
-    /// <summary>Starts again, on its port, each instance a test killed: as systemd would restart it.</summary>
-    public async Task EnsureAllRunningAsync() =>
-        await Task.WhenAll(Enumerable.Range(0, Size).Where(i => _instances[i] is null or { HasExited: true }).Select(StartInstanceAsync));
+    /// <summary>
+    /// Starts again, on its port, each instance a test killed, as systemd would restart it, and returns once nginx sends
+    /// it requests again: nginx keeps an instance that failed a request out for its fail_timeout (10 s in
+    /// deploy/nginx-portal.conf), however soon it is back.
+    /// </summary>
+    public async Task EnsureAllRunningAsync()
+    {
+        var restarted = Enumerable.Range(0, Size).Where(i => _instances[i] is null or { HasExited: true }).ToList();
+        await Task.WhenAll(restarted.Select(StartInstanceAsync));
+        using var http = new HttpClient { BaseAddress = Address };
+        foreach (var index in restarted)
+        {
+            // Requests without a session cookie hash on their own request id, so they spread over the instances.
+            var answered = await Poll.UntilAsync(
+                async () =>
+                {
+                    var since = AccessLog.Length;
+                    for (var i = 0; i < 3 * Size; i++)
+                    {
+                        (await http.GetAsync("healthz/live")).Dispose();
+                    }
+
+                    return AccessLog[since..].Contains($"{UpstreamOf(index)} node=", StringComparison.Ordinal);
+                },
+                answered => answered);
+            if (!answered)
+            {
+                throw new InvalidOperationException($"nginx sent instance {index} no request within 20 s of its restart:\n{Outputs}");
+            }
+        }
+    }
 
     /// <summary>SIGKILL to one instance: no shutdown code runs, its database sessions (and so its advisory locks) drop.</summary>
     public async Task KillAsync(int index)
