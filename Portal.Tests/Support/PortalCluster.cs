@@ -113,10 +113,10 @@ public sealed class PortalCluster : IAsyncLifetime
     {
         var restarted = Enumerable.Range(0, Size).Where(i => _instances[i] is null or { HasExited: true }).ToList();
         await Task.WhenAll(restarted.Select(StartInstanceAsync));
-        using var http = new HttpClient { BaseAddress = Address };
+        // Without nginx's affinity cookie each request hashes on its own request id, so they spread over the instances.
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = Address };
         foreach (var index in restarted)
         {
-            // Requests without a session cookie hash on their own request id, so they spread over the instances.
             var answered = await Poll.UntilAsync(
                 async () =>
                 {
