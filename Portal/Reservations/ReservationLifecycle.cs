@@ -74,12 +74,15 @@ public sealed class ReservationLifecycle(
         {
             return ReservationOutcome.Fail(
                 ReservationErrorKind.Conflict,
-                held == ReservationState.Releasing ? $"Board {board.Name} is being released; its teardown script is still running." : $"Board {board.Name} is reserved.");
+                held == ReservationState.Releasing ? $"Board {board.Name} is being released; its teardown script is still running." : Reserved());
         }
 
+        // Lost to a grant that committed after the read above.
         return await TryGrantAsync(db, board, actor.UserId, actor.Email, lease ?? options.CurrentValue.DefaultLease, queueEntryId: null, cancellationToken) is { } granted
             ? new ReservationOutcome(granted)
-            : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Board {board.Name} is reserved.");
+            : ReservationOutcome.Fail(ReservationErrorKind.Conflict, Reserved());
+
+        string Reserved() => $"Board {board.Name} is reserved.";
     }
 
     public async Task<ReservationOutcome> ExtendAsync(Actor actor, int reservationId, TimeSpan? by, CancellationToken cancellationToken)
