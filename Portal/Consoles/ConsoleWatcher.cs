@@ -88,9 +88,8 @@ public sealed class ConsoleWatcher : IAsyncDisposable
         else if (Interlocked.Read(ref _queued) + data.Length > _high || !_flow.TrySend(data.Length))
         {
             Volatile.Write(ref _lagging, true);
-            // An acknowledgement between the check above and the flag found no lag to end and may have been the last:
-            // with nothing queued and all drawn, nothing else would end it. The session's lock, held here, lets the
-            // same thread in again.
+            // An acknowledgement between the check above and the flag found no lag to end and may have been the last one
+            // to come. The session's lock, held here, lets the same thread in again.
             Interlocked.MemoryBarrier();
             ResyncIfNothingWillAcknowledge();
             return;
@@ -185,9 +184,10 @@ public sealed class ConsoleWatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Resyncs a lagging watcher that has drawn all it was sent and has nothing queued: no acknowledgement is left to
-    /// come and end its lag. Called after each of the two changes that can leave it so (a lag, a delivery counted
-    /// off), each behind a full barrier, so of two that cross one sees the other.
+    /// Resyncs a lagging watcher that has nothing queued and is caught up (at or under the low watermark): the
+    /// acknowledgement that would have ended its lag may already have come and gone. Where one is still to come, this only
+    /// resyncs a little earlier. Called after each of the two changes that can leave a watcher so (a lag, a delivery
+    /// counted off), each behind a full barrier, so of two that cross one sees the other.
     /// </summary>
     private void ResyncIfNothingWillAcknowledge()
     {
