@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Portal.Data;
 
@@ -23,7 +24,11 @@ public static class DataServiceCollectionExtensions
         else
         {
             var connectionString = SqliteConnectionString(configured, builder.Environment.ContentRootPath);
-            AddContext<ApplicationDbContext>(builder.Services, options => options.UseSqlite(connectionString));
+            // SQLite rebuilds a table in a migration behind a "PRAGMA foreign_keys = 0" that EF Core itself adds and then
+            // warns about at every new database's first start (dotnet/efcore#35871); it is logged as information instead.
+            AddContext<ApplicationDbContext>(builder.Services, options => options
+                .UseSqlite(connectionString)
+                .ConfigureWarnings(w => w.Log((RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Information))));
         }
 
         builder.Services.AddSingleton<TimeProvider, DatabaseClock>();
