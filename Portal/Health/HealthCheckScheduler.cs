@@ -66,12 +66,19 @@ public sealed class HealthCheckScheduler(
 
     private async Task MarkDueAsync(CancellationToken cancellationToken)
     {
+        // This runs after every board change, so it reads only the boards whose check has an interval (most have none).
+        var timed = triggers.BoardsCheckedAtIntervals();
+        if (timed.Count == 0)
+        {
+            return;
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var marked = new List<string>();
         // A board being checked is not due again: its interval counts from the end of this check.
         var boards = await db.Boards
-            .Where(b => b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
+            .Where(b => timed.Contains(b.Name) && b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
             .ToListAsync(cancellationToken);
         foreach (var board in boards)
         {

@@ -15,6 +15,10 @@ public sealed class HealthCheckTriggers(IOptionsMonitor<LabOptions> lab)
     public HealthCheckOptions? CheckOf(string board) =>
         lab.CurrentValue.FindBoard(board) is { } configured ? lab.CurrentValue.HealthCheckOf(configured) : null;
 
+    /// <summary>The configured boards whose check runs at an interval (<c>Every</c>).</summary>
+    public List<string> BoardsCheckedAtIntervals() =>
+        lab.CurrentValue.Boards.Where(b => lab.CurrentValue.HealthCheckOf(b)?.Every is not null).Select(b => b.Name!).ToList();
+
     /// <summary>Whether checks run by themselves on the board: it has one, is not in maintenance and has not failed it too often in a row.</summary>
     public static bool RunsByItself(Board board, HealthCheckOptions? check) =>
         check is not null && board.Health != BoardHealth.Maintenance && board.FailedChecksInRow < check.MaxFailuresInRow;
