@@ -18,6 +18,22 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
 {
     public const string SecretPrefix = "ptl_";
 
+    // Every API call runs it: compiled once, so a call skips EF Core's translation-cache lookup of the expression (per
+    // instance: a compiled query serves one model, and a process may host several portals, as the tests do). One round
+    // trip: the owner's roles and groups are a handful each, so their joined rows cost less than a query each.
+    private readonly Func<ApplicationDbContext, string, DateTime, CancellationToken, Task<TokenRow?>> _ownerOfToken = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, string hash, DateTime now, CancellationToken cancellationToken) => db.AccessTokens.AsNoTracking().AsSingleQuery()
+            .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
+            .Select(t => new TokenRow(
+                t.Id,
+                t.UserId,
+                t.LastUsedAt,
+                t.User.UserName,
+                t.User.LockoutEnd,
+                db.UserRoles.Where(ur => ur.UserId == t.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList(),
+                t.User.Groups.Select(g => g.Id).ToList()))
+            .SingleOrDefault());
+
     public async Task<NewAccessToken> CreateAsync(string userId, string name, DateTime? expiresAt, CancellationToken cancellationToken)
     {
         var secret = SecretPrefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
@@ -78,20 +94,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
         var hash = HashOf(secret);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // One round trip: the owner's roles and groups are a handful each, so their joined rows cost less than a query each.
-        var token = await db.AccessTokens.AsNoTracking().AsSingleQuery()
-            .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
-            .Select(t => new
-            {
-                t.Id,
-                t.UserId,
-                t.LastUsedAt,
-                t.User.UserName,
-                t.User.LockoutEnd,
-                Roles = db.UserRoles.Where(ur => ur.UserId == t.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList(),
-                Groups = t.User.Groups.Select(g => g.Id).ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var token = await _ownerOfToken(db, hash, now, cancellationToken);
         if (token is null)
         {
             return null;
@@ -111,4 +114,6 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
     private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static AccessTokenView View(PersonalAccessToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
+
+    private sealed record TokenRow(int Id, string UserId, DateTime? LastUsedAt, string? UserName, DateTimeOffset? LockoutEnd, List<string> Roles, List<int> Groups);
 }
