@@ -28,6 +28,22 @@ public sealed class ReservationLifecycle(
     TimeProvider clock,
     ILogger<ReservationLifecycle> logger)
 {
+    // The reserve path's queries, compiled once per instance (a compiled query serves one model, and a process may host
+    // several portals, as the tests do): every reserve runs the first, and every grant the second inside the write lock,
+    // so a call skips EF Core's translation-cache lookup of the expression.
+
+    // The board with its class, and how it is held if it is, in one query: in a busy lab most requests find it taken.
+    private readonly Func<ApplicationDbContext, string, CancellationToken, Task<BoardToReserveRow?>> _boardToReserve = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, string name, CancellationToken cancellationToken) => db.Boards.AsNoTracking()
+            .Where(b => b.Name == name && b.RetiredAt == null)
+            .Select(b => new BoardToReserveRow(b, b.Class, db.Reservations.Where(r => r.ActiveBoardId == b.Id).Select(r => (ReservationState?)r.State).FirstOrDefault()))
+            .SingleOrDefault());
+
+    // Free and in the pool.
+    private readonly Func<ApplicationDbContext, int, CancellationToken, Task<bool>> _isGrantable = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, int boardId, CancellationToken cancellationToken) =>
+            db.Boards.Where(b => b.Id == boardId && !db.Reservations.Any(r => r.ActiveBoardId == b.Id)).Any(BoardPool.InPool));
+
     // One lifecycle write transaction at a time from this process. SQLite lets one writer in anyway; queueing here,
     // asynchronously, is far cheaper than colliding in the database and waiting out its busy retries.
     private readonly SemaphoreSlim _writes = new(1, 1);
@@ -42,16 +58,7 @@ public sealed class ReservationLifecycle(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // The board with its class, and how it is held if it is, in one query: in a busy lab most requests find it taken.
-        var found = await db.Boards.AsNoTracking()
-            .Where(b => b.Name == boardName && b.RetiredAt == null)
-            .Select(b => new
-            {
-                Board = b,
-                b.Class,
-                HeldAs = db.Reservations.Where(r => r.ActiveBoardId == b.Id).Select(r => (ReservationState?)r.State).FirstOrDefault(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var found = await _boardToReserve(db, boardName, cancellationToken);
         if (found is null)
         {
             return ReservationOutcome.Fail(ReservationErrorKind.NotFound, $"There is no board named '{boardName}'.");
@@ -333,7 +340,7 @@ public sealed class ReservationLifecycle(
             // Again inside the transaction: of the requests that found the board free, only the first gets here
             // to an empty slot; the rest turn back without a failed insert. A board that left the pool meanwhile (a
             // health check became due, an admin set maintenance) is not granted either.
-            if (!await db.Boards.Where(b => b.Id == board.Id && !db.Reservations.Any(r => r.ActiveBoardId == b.Id)).AnyAsync(BoardPool.InPool, cancellationToken))
+            if (!await _isGrantable(db, board.Id, cancellationToken))
             {
                 return null;
             }
@@ -572,6 +579,8 @@ public sealed class ReservationLifecycle(
             : null;
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private sealed record BoardToReserveRow(Board Board, BoardClass Class, ReservationState? HeldAs);
 
     private sealed class WriteLock(SemaphoreSlim writes) : IDisposable
     {
