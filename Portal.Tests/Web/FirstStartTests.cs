@@ -26,11 +26,10 @@ public sealed class FirstStartTests : IDisposable
             ["Lab:Containers:Owner"] = $"portal-first-{Guid.NewGuid():N}"[..24],
         };
 
-        string output;
-        await using (var portal = await PortalProcess.StartAsync(settings))
-        {
-            output = portal.Output;
-        }
+        var portal = await PortalProcess.StartAsync(settings);
+        // Stopped first, so that its whole output has been read.
+        await portal.DisposeAsync();
+        var output = portal.Output;
 
         Assert.Contains("Password (shown only this once): ", output);
         Assert.Contains("migrations applied", output);
