@@ -78,7 +78,7 @@ public sealed class HealthCheckScheduler(
         var marked = new List<string>();
         // A board being checked is not due again: its interval counts from the end of this check.
         var boards = await db.Boards
-            .Where(b => timed.Contains(b.Name) && b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
+            .Where(b => timed.Contains(b.Name.ToLower()) && b.RetiredAt == null && b.CheckDue == null && !db.Reservations.Any(r => r.ActiveBoardId == b.Id && r.HealthCheck))
             .ToListAsync(cancellationToken);
         foreach (var board in boards)
         {

@@ -15,9 +15,12 @@ public sealed class HealthCheckTriggers(IOptionsMonitor<LabOptions> lab)
     public HealthCheckOptions? CheckOf(string board) =>
         lab.CurrentValue.FindBoard(board) is { } configured ? lab.CurrentValue.HealthCheckOf(configured) : null;
 
-    /// <summary>The configured boards whose check runs at an interval (<c>Every</c>).</summary>
+    /// <summary>
+    /// The names, in lower case, of the configured boards whose check runs at an interval (<c>Every</c>): names compare
+    /// ignoring case, as <see cref="CheckOf"/> does, and are ASCII (the config's validator says so).
+    /// </summary>
     public List<string> BoardsCheckedAtIntervals() =>
-        lab.CurrentValue.Boards.Where(b => lab.CurrentValue.HealthCheckOf(b)?.Every is not null).Select(b => b.Name!).ToList();
+        lab.CurrentValue.Boards.Where(b => lab.CurrentValue.HealthCheckOf(b)?.Every is not null).Select(b => b.Name!.ToLowerInvariant()).ToList();
 
     /// <summary>Whether checks run by themselves on the board: it has one, is not in maintenance and has not failed it too often in a row.</summary>
     public static bool RunsByItself(Board board, HealthCheckOptions? check) =>
