@@ -60,6 +60,7 @@ public sealed class TestReservations : IDisposable
             audit,
             Queries,
             Jobs,
+            new LifecycleWrites(Database, NullLogger<LifecycleWrites>.Instance),
             events,
             new Health.HealthCheckTriggers(new StaticOptionsMonitor<LabOptions>(Lab)),
             Clock,

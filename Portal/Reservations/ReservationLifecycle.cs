@@ -9,8 +9,9 @@ namespace Portal.Reservations;
 
 /// <summary>
 /// A reservation from grant to end: preparing (setup script) → active → releasing (teardown script) → released or
-/// expired, or failed. Each grant and each state change commits in one transaction with its audit entry; the scripts
-/// run afterwards as <see cref="LifecycleJobs"/>, so a reserve, release or expiry returns without waiting for them.
+/// expired, or failed. Each grant and each state change is one write with its audit entry, saved all or none (see
+/// <see cref="LifecycleWrites"/>, which commits the writes that wait together); the scripts run afterwards as
+/// <see cref="LifecycleJobs"/>, so a reserve, release or expiry returns without waiting for them.
 /// The database decides who gets a board: a grant inserts a row with <see cref="Reservation.ActiveBoardId"/> set, which
 /// a unique index allows once per board, until the reservation has ended; the changes after it are conditional
 /// updates (<see cref="ReservationTransitions"/>) that only one caller can win. So no board is handed out twice.
@@ -23,14 +24,15 @@ public sealed class ReservationLifecycle(
     AuditLog audit,
     ReservationQueries queries,
     LifecycleJobs jobs,
+    LifecycleWrites writes,
     LabEvents events,
     Health.HealthCheckTriggers healthChecks,
     TimeProvider clock,
     ILogger<ReservationLifecycle> logger)
 {
     // The reserve path's queries, compiled once per instance (a compiled query serves one model, and a process may host
-    // several portals, as the tests do): every reserve runs the first, and every grant the second inside the write lock,
-    // so a call skips EF Core's translation-cache lookup of the expression.
+    // several portals, as the tests do): every reserve runs the first, and every grant the second among the lifecycle's
+    // writes, so a call skips EF Core's translation-cache lookup of the expression.
 
     // The board with its class, and how it is held if it is, in one query: in a busy lab most requests find it taken.
     private readonly Func<ApplicationDbContext, string, CancellationToken, Task<BoardToReserveRow?>> _boardToReserve = EF.CompileAsyncQuery(
@@ -43,10 +45,6 @@ public sealed class ReservationLifecycle(
     private readonly Func<ApplicationDbContext, int, CancellationToken, Task<bool>> _isGrantable = EF.CompileAsyncQuery(
         (ApplicationDbContext db, int boardId, CancellationToken cancellationToken) =>
             db.Boards.Where(b => b.Id == boardId && !db.Reservations.Any(r => r.ActiveBoardId == b.Id)).Any(BoardPool.InPool));
-
-    // One lifecycle write transaction at a time from this process. SQLite lets one writer in anyway; queueing here,
-    // asynchronously, is far cheaper than colliding in the database and waiting out its busy retries.
-    private readonly SemaphoreSlim _writes = new(1, 1);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -85,7 +83,7 @@ public sealed class ReservationLifecycle(
         }
 
         // Lost to a grant that committed after the read above.
-        return await TryGrantAsync(db, board, actor.UserId, actor.Email, lease ?? options.CurrentValue.DefaultLease, queueEntryId: null, cancellationToken) is { } granted
+        return await TryGrantAsync(board, actor.UserId, actor.Email, lease ?? options.CurrentValue.DefaultLease, queueEntryId: null, cancellationToken) is { } granted
             ? new ReservationOutcome(granted)
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, Reserved());
 
@@ -113,18 +111,22 @@ public sealed class ReservationLifecycle(
             return ReservationOutcome.Fail(ReservationErrorKind.Invalid, $"Reservation {reservationId} already runs for the maximum lease of {maxLease:g}.");
         }
 
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            using var writing = await WriteLockAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.Reservations.ExtendAsync(reservationId, expiresAt, cancellationToken) == 0)
+        var extended = await writes.RunAsync(
+            async (db, ct) =>
             {
-                return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended.");
-            }
+                if (await db.Reservations.ExtendAsync(reservationId, expiresAt, ct) == 0)
+                {
+                    return false;
+                }
 
-            audit.Add(db, actor.Email, "extend", reservation.Board, reservationId, $"until {expiresAt:u}");
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+                audit.Add(db, actor.Email, "extend", reservation.Board, reservationId, $"until {expiresAt:u}");
+                await db.SaveChangesAsync(ct);
+                return true;
+            },
+            cancellationToken);
+        if (!extended)
+        {
+            return ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservationId} has already ended.");
         }
 
         events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, reservation.State));
@@ -236,54 +238,54 @@ public sealed class ReservationLifecycle(
     /// </summary>
     internal async Task<int?> TryTakeForHealthCheckAsync(int boardId, TimeSpan duration, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = Now;
-        Reservation reservation;
-        Board board;
-        string due;
-        using (await WriteLockAsync(cancellationToken))
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        var taken = await writes.RunAsync(
+            async (db, ct) =>
+            {
+                var board = await db.Boards.SingleAsync(b => b.Id == boardId, ct);
+                if (board is not { CheckDue: { } trigger, Condition: BoardCondition.Ready, RetiredAt: null } || board.Health == BoardHealth.Maintenance
+                    || await db.Reservations.AnyAsync(r => r.ActiveBoardId == boardId, ct))
+                {
+                    return null;
+                }
+
+                var reservation = new Reservation
+                {
+                    BoardId = boardId,
+                    ActiveBoardId = boardId,
+                    UserId = null,
+                    HealthCheck = true,
+                    State = ReservationState.Active,
+                    GrantedAt = now,
+                    ExpiresAt = now + duration,
+                };
+                db.Reservations.Add(reservation);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+                {
+                    return null;
+                }
+
+                db.HealthChecks.Add(new HealthCheckRun { BoardId = boardId, ReservationId = reservation.Id, Trigger = trigger, Outcome = HealthCheckOutcome.Running, StartedAt = now });
+                board.CheckDue = null;
+                audit.Add(db, AuditLog.System, "health-check", board.Name, reservation.Id, trigger);
+                await db.SaveChangesAsync(ct);
+                return new { ReservationId = reservation.Id, Board = board.Name, Trigger = trigger };
+            },
+            cancellationToken);
+        if (taken is null)
         {
-            board = await db.Boards.SingleAsync(b => b.Id == boardId, cancellationToken);
-            if (board is not { CheckDue: { } trigger, Condition: BoardCondition.Ready, RetiredAt: null } || board.Health == BoardHealth.Maintenance
-                || await db.Reservations.AnyAsync(r => r.ActiveBoardId == boardId, cancellationToken))
-            {
-                return null;
-            }
-
-            reservation = new Reservation
-            {
-                BoardId = boardId,
-                ActiveBoardId = boardId,
-                UserId = null,
-                HealthCheck = true,
-                State = ReservationState.Active,
-                GrantedAt = now,
-                ExpiresAt = now + duration,
-            };
-            db.Reservations.Add(reservation);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-            {
-                return null;
-            }
-
-            due = trigger;
-            db.HealthChecks.Add(new HealthCheckRun { BoardId = boardId, ReservationId = reservation.Id, Trigger = trigger, Outcome = HealthCheckOutcome.Running, StartedAt = now });
-            board.CheckDue = null;
-            audit.Add(db, AuditLog.System, "health-check", board.Name, reservation.Id, trigger);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            return null;
         }
 
-        logger.LogInformation("Reservation {ReservationId}: health check of {Board} ({Trigger}) took the board", reservation.Id, board.Name, due);
-        events.Publish(new ReservationChanged(reservation.Id, board.Name, "", ReservationState.Active, HealthCheck: true));
-        events.Publish(new BoardChanged(board.Name));
-        jobs.Enqueue(new HealthCheckJob(reservation.Id, board.Name));
-        return reservation.Id;
+        logger.LogInformation("Reservation {ReservationId}: health check of {Board} ({Trigger}) took the board", taken.ReservationId, taken.Board, taken.Trigger);
+        events.Publish(new ReservationChanged(taken.ReservationId, taken.Board, "", ReservationState.Active, HealthCheck: true));
+        events.Publish(new BoardChanged(taken.Board));
+        jobs.Enqueue(new HealthCheckJob(taken.ReservationId, taken.Board));
+        return taken.ReservationId;
     }
 
     /// <summary>
@@ -299,16 +301,24 @@ public sealed class ReservationLifecycle(
             var taken = await db.Reservations.AsNoTracking().Where(r => r.Id == reservationId && r.HealthCheck)
                 .Select(r => new { Board = r.Board.Name, r.Board.BoardClassId }).SingleAsync(cancellationToken);
             (board, classId) = (taken.Board, taken.BoardClassId);
-            using var writing = await WriteLockAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.Reservations.EndAsync(reservationId, ReservationState.Released, AuditLog.System, Now, onlyIfDueBy: null, cancellationToken) == 0)
-            {
-                return;
-            }
+        }
 
-            await record(db);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+        var ended = await writes.RunAsync(
+            async (db, ct) =>
+            {
+                if (await db.Reservations.EndAsync(reservationId, ReservationState.Released, AuditLog.System, Now, onlyIfDueBy: null, ct) == 0)
+                {
+                    return false;
+                }
+
+                await record(db);
+                await db.SaveChangesAsync(ct);
+                return true;
+            },
+            cancellationToken);
+        if (!ended)
+        {
+            return;
         }
 
         events.Publish(new ReservationChanged(reservationId, board, "", ReservationState.Released, HealthCheck: true));
@@ -317,58 +327,61 @@ public sealed class ReservationLifecycle(
     }
 
     /// <summary>
-    /// Grants the board to the user, in one transaction with its audit entry (and, for a queued request, the claim of
-    /// its queue entry); null when someone holds the board or the queue entry is no longer waiting. The callers have
-    /// found the board free just before.
+    /// Grants the board (with its class) to the user, in one transaction with its audit entry (and, for a queued
+    /// request, the claim of its queue entry); null when someone holds the board or the queue entry is no longer
+    /// waiting. The callers have found the board free just before.
     /// </summary>
-    internal async Task<ReservationView?> TryGrantAsync(ApplicationDbContext db, Board board, string userId, string email, TimeSpan lease, int? queueEntryId, CancellationToken cancellationToken)
+    internal async Task<ReservationView?> TryGrantAsync(Board board, string userId, string email, TimeSpan lease, int? queueEntryId, CancellationToken cancellationToken)
     {
         var now = Now;
         var prepare = scripts.IsConfigured;
-        var reservation = new Reservation
+        var reservation = await writes.RunAsync(
+            async (db, ct) =>
+            {
+                // Again among the writes: of the requests that found the board free, only the first gets here to an
+                // empty slot; the rest turn back without a failed insert. A board that left the pool meanwhile (a
+                // health check became due, an admin set maintenance) is not granted either.
+                if (!await _isGrantable(db, board.Id, ct))
+                {
+                    return null;
+                }
+
+                var reservation = new Reservation
+                {
+                    BoardId = board.Id,
+                    ActiveBoardId = board.Id,
+                    UserId = userId,
+                    State = prepare ? ReservationState.Preparing : ReservationState.Active,
+                    GrantedAt = now,
+                    ExpiresAt = now + lease,
+                };
+                db.Reservations.Add(reservation);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+                {
+                    // The unique index on ActiveBoardId turned away a second holder (another portal instance's grant).
+                    return null;
+                }
+
+                if (queueEntryId is { } entryId && await db.Queue
+                        .Where(q => q.Id == entryId && q.State == QueueEntryState.Waiting)
+                        .ExecuteUpdateAsync(s => s.SetProperty(q => q.State, QueueEntryState.Granted).SetProperty(q => q.ReservationId, reservation.Id), ct) == 0)
+                {
+                    throw new LifecycleWrites.Undo(); // the request left the queue meanwhile: no grant
+                }
+
+                var fromQueue = queueEntryId is not null;
+                audit.Add(db, email, "reserve", board.Name, reservation.Id, $"until {reservation.ExpiresAt:u}{(fromQueue ? ", from the queue" : "")}");
+                await db.SaveChangesAsync(ct);
+                return reservation;
+            },
+            cancellationToken);
+        if (reservation is null)
         {
-            BoardId = board.Id,
-            ActiveBoardId = board.Id,
-            UserId = userId,
-            State = prepare ? ReservationState.Preparing : ReservationState.Active,
-            GrantedAt = now,
-            ExpiresAt = now + lease,
-        };
-        using (await WriteLockAsync(cancellationToken))
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            // Again inside the transaction: of the requests that found the board free, only the first gets here
-            // to an empty slot; the rest turn back without a failed insert. A board that left the pool meanwhile (a
-            // health check became due, an admin set maintenance) is not granted either.
-            if (!await _isGrantable(db, board.Id, cancellationToken))
-            {
-                return null;
-            }
-
-            db.Reservations.Add(reservation);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-            {
-                // The unique index on ActiveBoardId turned away a second holder (another portal instance's grant).
-                db.Entry(reservation).State = EntityState.Detached;
-                return null;
-            }
-
-            if (queueEntryId is { } entryId && await db.Queue
-                    .Where(q => q.Id == entryId && q.State == QueueEntryState.Waiting)
-                    .ExecuteUpdateAsync(s => s.SetProperty(q => q.State, QueueEntryState.Granted).SetProperty(q => q.ReservationId, reservation.Id), cancellationToken) == 0)
-            {
-                db.Entry(reservation).State = EntityState.Detached;
-                return null;
-            }
-
-            var fromQueue = queueEntryId is not null;
-            audit.Add(db, email, "reserve", board.Name, reservation.Id, $"until {reservation.ExpiresAt:u}{(fromQueue ? ", from the queue" : "")}");
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            return null;
         }
 
         logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", reservation.Id, board.Name, email, reservation.ExpiresAt);
@@ -380,7 +393,7 @@ public sealed class ReservationLifecycle(
         }
 
         return new ReservationView(
-            reservation.Id, board.Name, board.Class?.Name ?? await db.BoardClasses.Where(c => c.Id == board.BoardClassId).Select(c => c.Name).SingleAsync(cancellationToken),
+            reservation.Id, board.Name, board.Class!.Name,
             userId, email, reservation.State, reservation.GrantedAt, reservation.ExpiresAt, null, null, null, null);
     }
 
@@ -393,16 +406,10 @@ public sealed class ReservationLifecycle(
         }
 
         var setup = await scripts.RunAsync(SetupPhase.Reserve, reservation.Board, reservation.BoardClass, reservation.UserEmail, reservationId, cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (setup is null || setup.Succeeded)
         {
             // Released while preparing: the release's teardown, queued behind this job, takes over.
-            int activated;
-            using (await WriteLockAsync(cancellationToken))
-            {
-                activated = await db.Reservations.ActivateAsync(reservationId, setup?.Output ?? "", cancellationToken);
-            }
-
+            var activated = await writes.RunAsync((db, ct) => db.Reservations.ActivateAsync(reservationId, setup?.Output ?? "", ct), cancellationToken);
             if (activated == 1)
             {
                 events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, ReservationState.Active));
@@ -412,18 +419,23 @@ public sealed class ReservationLifecycle(
             return;
         }
 
-        using (await WriteLockAsync(cancellationToken))
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            if (await db.Reservations.FailAsync(reservationId, setup.Output, Now, cancellationToken) == 0)
+        var failed = await writes.RunAsync(
+            async (db, ct) =>
             {
-                return;
-            }
+                if (await db.Reservations.FailAsync(reservationId, setup.Output, Now, ct) == 0)
+                {
+                    return false;
+                }
 
-            await db.Boards.Where(b => b.Name == reservation.Board).ExecuteUpdateAsync(s => s.SetProperty(b => b.Condition, BoardCondition.Attention), cancellationToken);
-            audit.Add(db, AuditLog.System, "setup-failed", reservation.Board, reservationId, $"exit code {setup.ExitCode}");
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+                await db.Boards.Where(b => b.Name == reservation.Board).ExecuteUpdateAsync(s => s.SetProperty(b => b.Condition, BoardCondition.Attention), ct);
+                audit.Add(db, AuditLog.System, "setup-failed", reservation.Board, reservationId, $"exit code {setup.ExitCode}");
+                await db.SaveChangesAsync(ct);
+                return true;
+            },
+            cancellationToken);
+        if (!failed)
+        {
+            return;
         }
 
         logger.LogWarning("Reservation {ReservationId}: setup of {Board} failed with exit code {ExitCode}; the board needs an admin's attention", reservationId, reservation.Board, setup.ExitCode);
@@ -452,26 +464,33 @@ public sealed class ReservationLifecycle(
 
         var reservation = (await queries.GetAsync(reservationId, cancellationToken))!;
         var teardown = await scripts.RunAsync(SetupPhase.Release, reservation.Board, reservation.BoardClass, reservation.UserEmail, reservationId, cancellationToken);
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        var teardownFailed = teardown is { Succeeded: false };
+        var finished = await writes.RunAsync(
+            async (db, ct) =>
+            {
+                if (await db.Reservations.FinishReleaseAsync(reservationId, endsAs, teardown?.Output, ct) == 0)
+                {
+                    return false;
+                }
+
+                await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed, ct);
+                if (teardownFailed)
+                {
+                    audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown!.ExitCode}");
+                }
+
+                await db.SaveChangesAsync(ct);
+                return true;
+            },
+            cancellationToken);
+        if (!finished)
         {
-            using var writing = await WriteLockAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.Reservations.FinishReleaseAsync(reservationId, endsAs, teardown?.Output, cancellationToken) == 0)
-            {
-                return;
-            }
+            return;
+        }
 
-            var teardownFailed = teardown is { Succeeded: false };
-            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed, cancellationToken);
-            if (teardownFailed)
-            {
-                audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown!.ExitCode}");
-                logger.LogWarning("Reservation {ReservationId}: teardown of {Board} failed with exit code {ExitCode}", reservationId, reservation.Board, teardown.ExitCode);
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-
-            await transaction.CommitAsync(cancellationToken);
+        if (teardownFailed)
+        {
+            logger.LogWarning("Reservation {ReservationId}: teardown of {Board} failed with exit code {ExitCode}", reservationId, reservation.Board, teardown!.ExitCode);
         }
 
         events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, endsAs));
@@ -490,38 +509,36 @@ public sealed class ReservationLifecycle(
         var tearDown = scripts.IsConfigured;
         var state = tearDown ? ReservationState.Releasing : endsAs;
         var now = Now;
-        var ended = new List<ReservationView>();
-        List<int> freedClasses = [];
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            using (await WriteLockAsync(cancellationToken))
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        var ended = await writes.RunAsync(
+            async (db, ct) =>
             {
+                var ended = new List<ReservationView>();
                 foreach (var reservation in reservations)
                 {
                     var changed = tearDown
-                        ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken)
-                        : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, cancellationToken);
+                        ? await db.Reservations.BeginReleaseAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, ct)
+                        : await db.Reservations.EndAsync(reservation.Id, endsAs, actor, now, onlyIfDueBy, ct);
                     if (changed == 1)
                     {
                         audit.Add(db, actor, action, reservation.Board, reservation.Id, details);
                         ended.Add(reservation with { State = state, EndedAt = now, EndedBy = actor });
                         if (!tearDown)
                         {
-                            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed: false, cancellationToken);
+                            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed: false, ct);
                         }
                     }
                 }
 
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
-
-            if (!tearDown && ended.Count > 0)
-            {
-                var boards = ended.Select(r => r.Board).ToList();
-                freedClasses = await db.Boards.Where(b => boards.Contains(b.Name)).Select(b => b.BoardClassId).Distinct().ToListAsync(cancellationToken);
-            }
+                await db.SaveChangesAsync(ct);
+                return ended;
+            },
+            cancellationToken);
+        List<int> freedClasses = [];
+        if (!tearDown && ended.Count > 0)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var boards = ended.Select(r => r.Board).ToList();
+            freedClasses = await db.Boards.Where(b => boards.Contains(b.Name)).Select(b => b.BoardClassId).Distinct().ToListAsync(cancellationToken);
         }
 
         foreach (var reservation in ended)
@@ -547,12 +564,6 @@ public sealed class ReservationLifecycle(
         await EndAsync([reservation], ReservationState.Released, actor, action, details, onlyIfDueBy: null, cancellationToken) is [var ended]
             ? new ReservationOutcome(ended)
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
-
-    private async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
-    {
-        await _writes.WaitAsync(cancellationToken);
-        return new WriteLock(_writes);
-    }
 
     private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId)
     {
@@ -582,8 +593,4 @@ public sealed class ReservationLifecycle(
 
     private sealed record BoardToReserveRow(Board Board, BoardClass Class, ReservationState? HeldAs);
 
-    private sealed class WriteLock(SemaphoreSlim writes) : IDisposable
-    {
-        public void Dispose() => writes.Release();
-    }
 }

@@ -61,7 +61,7 @@ public sealed class ReservationQueue(
             await ServeLockedAsync(boardClass.Id, cancellationToken);
             foreach (var board in (await FreeBoardsAsync(db, boardClass.Id, cancellationToken)).Where(b => permitted.Contains(b.Id) && TagFilter.Matches(b.Tags, tagFilter)))
             {
-                if (await lifecycle.TryGrantAsync(db, board, actor.UserId, actor.Email, leaseTime, queueEntryId: null, cancellationToken) is { } granted)
+                if (await lifecycle.TryGrantAsync(board, actor.UserId, actor.Email, leaseTime, queueEntryId: null, cancellationToken) is { } granted)
                 {
                     return new ReservationOutcome(granted);
                 }
@@ -209,7 +209,7 @@ public sealed class ReservationQueue(
             }
 
             // A lost race (the board taken directly, the entry cancelled) only means looking again.
-            granted |= await lifecycle.TryGrantAsync(db, freeBoard, chosen.UserId, chosen.User.Email ?? chosen.UserId, chosen.Lease, chosen.Id, cancellationToken) is not null;
+            granted |= await lifecycle.TryGrantAsync(freeBoard, chosen.UserId, chosen.User.Email ?? chosen.UserId, chosen.Lease, chosen.Id, cancellationToken) is not null;
         }
 
         if (granted)

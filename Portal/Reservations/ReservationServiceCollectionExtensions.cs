@@ -11,6 +11,7 @@ public static class ReservationServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SetupScriptRunner>();
         services.AddSingleton<ReservationQueries>();
+        services.AddSingleton<LifecycleWrites>();
         services.AddSingleton<ReservationLifecycle>();
         services.AddSingleton<ReservationQueue>();
         services.AddSingleton<LifecycleJobs>();
