@@ -68,6 +68,12 @@ public sealed class PostgresFactAttribute : FactAttribute
     public PostgresFactAttribute() => Skip = PostgresDataAttribute.SkipReason;
 }
 
+/// <summary>Cases of a test on a real PostgreSQL, which skip (unless integration is required) where none is installed.</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute() => Skip = PostgresDataAttribute.SkipReason;
+}
+
 /// <summary>
 /// Runs a theory taking the provider name once on each database: <c>[Theory, InlineData(PortalDatabase.Sqlite), PostgresData]</c>.
 /// The PostgreSQL case skips (unless integration is required) where PostgreSQL is not installed.

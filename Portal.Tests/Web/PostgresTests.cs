@@ -29,6 +29,47 @@ public sealed class PostgresTests
         Assert.True(await PostgresServer.Instance.ExistsAsync(db.Database.GetDbConnection().Database!));
     }
 
+    [PostgresTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFirstStartPrintsNoErrorWhetherThePortalCreatesTheDatabaseOrFindsItEmpty(bool createdByTheAdmin)
+    {
+        var folder = Directory.CreateTempSubdirectory("portal-first-postgres-").FullName;
+        await using var database = PortalDatabase.Create(PortalDatabase.Postgres, folder);
+        try
+        {
+            if (createdByTheAdmin)
+            {
+                // As the README's `createdb --owner portal portal` leaves it.
+                await using var server = new NpgsqlConnection(PostgresServer.Instance.ConnectionString("postgres"));
+                await server.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{new NpgsqlConnectionStringBuilder(database.ConnectionString).Database}\"", server);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            var portal = await PortalProcess.StartAsync(new Dictionary<string, string>
+            {
+                ["ConnectionStrings:Portal"] = database.ConnectionString,
+                ["Consoles:LogDirectory"] = Path.Combine(folder, "console-logs"),
+                ["Artifacts:Directory"] = Path.Combine(folder, "artifacts"),
+                ["Lab:Qemu:StateDirectory"] = Path.Combine(folder, "qemu"),
+                ["Lab:Containers:Owner"] = DockerEngine.NewOwner(),
+            });
+            // Stopped first, so that its whole output has been read.
+            await portal.DisposeAsync();
+
+            Assert.Contains("Password (shown only this once): ", portal.Output);
+            Assert.Contains("migrations applied", portal.Output);
+            // Npgsql's provider used to find the missing database and history table by failures that EF Core logged as errors.
+            Assert.DoesNotContain("fail:", portal.Output);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [PostgresFact]
     public async Task ResetDropsThePostgresDatabaseSaysSoAndTheNextStartBeginsAgain()
     {

@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Portal.Data;
 
@@ -10,6 +13,11 @@ internal sealed class DatabaseMigrator(IDbContextFactory<ApplicationDbContext> d
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (db.Database.IsNpgsql())
+            {
+                await PrepareNewPostgresDatabaseAsync(db, cancellationToken);
+            }
+
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await db.Database.MigrateAsync(cancellationToken);
             if (db.Database.IsSqlite())
@@ -27,4 +35,18 @@ internal sealed class DatabaseMigrator(IDbContextFactory<ApplicationDbContext> d
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Npgsql's EF Core provider finds out that a database or its migrations history table is missing by connections
+    // and queries that fail, and EF Core logs each failure as an error (npgsql/efcore.pg#3407): a new database started
+    // with "fail:" lines although nothing had failed. Both are made here first, by calls that log nothing, when missing.
+    private static async Task PrepareNewPostgresDatabaseAsync(ApplicationDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+
+        await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+    }
 }
