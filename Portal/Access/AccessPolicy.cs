@@ -13,6 +13,12 @@ public sealed record AccessTarget(int Id, int ClassId, string Name)
 /// <summary>Decides, from the rules in the database, whether a user may use a capability on a board.</summary>
 public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory)
 {
+    // A capability's rules: every reserve of a non-admin reads them. Compiled once per instance (a compiled query serves
+    // one model, and a process may host several portals, as the tests do), so a call skips EF Core's lookup of the
+    // expression in its translation cache.
+    private readonly Func<ApplicationDbContext, Capability, IAsyncEnumerable<AccessRuleService.RuleRow>> _rulesOf = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, Capability capability) => db.AccessRules.AsNoTracking().Where(r => r.Capability == capability).OrderBy(r => r.Id).Select(AccessRuleService.RowOf));
+
     public async Task<AccessDecision> DecideAsync(string userId, Capability capability, string board, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -36,7 +42,7 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
         return await DecideAsync(db, actor.UserId, subject, capability, target, cancellationToken);
     }
 
-    private static async Task<AccessDecision> DecideAsync(
+    private async Task<AccessDecision> DecideAsync(
         ApplicationDbContext db, string userId, (bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups) subject, Capability capability, AccessTarget target, CancellationToken cancellationToken)
     {
         if (subject.Disabled)
@@ -99,8 +105,14 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             : (account.IsAdmin, false, account.Groups.ToHashSet());
     }
 
-    private static async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken) =>
-        (await AccessRuleService.LoadAsync(db.AccessRules.Where(r => r.Capability == capability), cancellationToken))
-        .Select(r => r.Facts)
-        .ToList();
+    private async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken)
+    {
+        var rules = new List<RuleFacts>();
+        await foreach (var row in _rulesOf(db, capability).WithCancellation(cancellationToken))
+        {
+            rules.Add(row.View.Facts);
+        }
+
+        return rules;
+    }
 }

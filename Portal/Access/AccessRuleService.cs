@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Audit;
 using Portal.Data;
@@ -136,31 +137,30 @@ public sealed class AccessRuleService(
         return ((await LoadAsync(db.AccessRules.Where(r => r.Id == rule.Id), cancellationToken)).Single(), null);
     }
 
-    internal static async Task<List<AccessRuleView>> LoadAsync(IQueryable<AccessRule> query, CancellationToken cancellationToken)
+    internal static async Task<List<AccessRuleView>> LoadAsync(IQueryable<AccessRule> query, CancellationToken cancellationToken) =>
+        (await query.AsNoTracking().OrderBy(r => r.Id).Select(RowOf).ToListAsync(cancellationToken)).Select(r => r.View).ToList();
+
+    /// <summary>How a rule is read, with the names its description shows; also the access decision's compiled query.</summary>
+    internal static readonly Expression<Func<AccessRule, RuleRow>> RowOf = r => new RuleRow(
+        r.Id, r.SubjectKind, r.SubjectUserId, r.SubjectGroupId, r.Capability, r.TargetKind, r.TargetBoardId, r.TargetClassId, r.Effect,
+        r.SubjectUser!.Email, r.SubjectGroup!.Name, r.TargetBoard!.Name, r.TargetClass!.Name);
+
+    internal sealed record RuleRow(
+        int Id, SubjectKind SubjectKind, string? SubjectUserId, int? SubjectGroupId, Capability Capability, TargetKind TargetKind, int? TargetBoardId,
+        int? TargetClassId, RuleEffect Effect, string? UserEmail, string? GroupName, string? BoardName, string? ClassName)
     {
-        var rows = await query.AsNoTracking().OrderBy(r => r.Id)
-            .Select(r => new
-            {
-                r.Id, r.SubjectKind, r.SubjectUserId, r.SubjectGroupId, r.Capability, r.TargetKind, r.TargetBoardId, r.TargetClassId, r.Effect,
-                UserEmail = r.SubjectUser!.Email,
-                GroupName = r.SubjectGroup!.Name,
-                BoardName = r.TargetBoard!.Name,
-                ClassName = r.TargetClass!.Name,
-            })
-            .ToListAsync(cancellationToken);
-        return rows.Select(r => new AccessRuleView(
-                r.Id,
-                r.SubjectKind,
-                r.SubjectKind switch { SubjectKind.User => r.UserEmail ?? r.SubjectUserId!, SubjectKind.Group => r.GroupName!, _ => "*" },
-                r.Capability,
-                r.TargetKind,
-                r.TargetKind switch { TargetKind.Board => r.BoardName!, TargetKind.Class => r.ClassName!, _ => "*" },
-                r.Effect,
-                r.SubjectUserId,
-                r.SubjectGroupId,
-                r.TargetBoardId,
-                r.TargetClassId))
-            .ToList();
+        public AccessRuleView View => new(
+            Id,
+            SubjectKind,
+            SubjectKind switch { SubjectKind.User => UserEmail ?? SubjectUserId!, SubjectKind.Group => GroupName!, _ => "*" },
+            Capability,
+            TargetKind,
+            TargetKind switch { TargetKind.Board => BoardName!, TargetKind.Class => ClassName!, _ => "*" },
+            Effect,
+            SubjectUserId,
+            SubjectGroupId,
+            TargetBoardId,
+            TargetClassId);
     }
 
     /// <summary>Resolves names to ids and fills the rule; returns one sentence when a name is unknown.</summary>
