@@ -259,12 +259,7 @@ public sealed class ReservationLifecycle(
                     GrantedAt = now,
                     ExpiresAt = now + duration,
                 };
-                db.Reservations.Add(reservation);
-                try
-                {
-                    await db.SaveChangesAsync(ct);
-                }
-                catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+                if (!await TryTakeAsync(db, reservation, ct))
                 {
                     return null;
                 }
@@ -355,14 +350,8 @@ public sealed class ReservationLifecycle(
                     GrantedAt = now,
                     ExpiresAt = now + lease,
                 };
-                db.Reservations.Add(reservation);
-                try
+                if (!await TryTakeAsync(db, reservation, ct))
                 {
-                    await db.SaveChangesAsync(ct);
-                }
-                catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-                {
-                    // The unique index on ActiveBoardId turned away a second holder (another portal instance's grant).
                     return null;
                 }
 
@@ -564,6 +553,22 @@ public sealed class ReservationLifecycle(
         await EndAsync([reservation], ReservationState.Released, actor, action, details, onlyIfDueBy: null, cancellationToken) is [var ended]
             ? new ReservationOutcome(ended)
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
+
+    // Saves a reservation that holds its board. The unique index on ActiveBoardId lets one holder in; a second (another
+    // portal instance's grant, say) is turned away, and its insert is rolled back by EF Core's savepoint.
+    private static async Task<bool> TryTakeAsync(ApplicationDbContext db, Reservation reservation, CancellationToken cancellationToken)
+    {
+        db.Reservations.Add(reservation);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        {
+            return false;
+        }
+    }
 
     private static ReservationOutcome? HolderError(Actor actor, ReservationView? reservation, int reservationId)
     {

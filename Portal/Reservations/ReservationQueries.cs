@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 
@@ -6,10 +7,16 @@ namespace Portal.Reservations;
 /// <summary>The read side of reservations and the queue, for pages, the API and the other areas.</summary>
 public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> dbFactory)
 {
+    // Every release, extension and script job reads its reservation first. Compiled once per instance (a compiled query
+    // serves one model, and a process may host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, int, CancellationToken, Task<ReservationView?>> _byId = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, int reservationId, CancellationToken cancellationToken) =>
+            db.Reservations.AsNoTracking().Where(r => r.Id == reservationId).Select(ViewOf).SingleOrDefault());
+
     public async Task<ReservationView?> GetAsync(int reservationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Project(db.Reservations.Where(r => r.Id == reservationId)).SingleOrDefaultAsync(cancellationToken);
+        return await _byId(db, reservationId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ReservationView>> ListAsync(ReservationFilter filter, CancellationToken cancellationToken)
@@ -79,8 +86,9 @@ public sealed class ReservationQueries(IDbContextFactory<ApplicationDbContext> d
     /// <summary>Who a health check's reservation shows as holder in tables.</summary>
     public const string HealthCheckHolder = "health check";
 
-    internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) =>
-        query.AsNoTracking().Select(r => new ReservationView(
-            r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.HealthCheck ? HealthCheckHolder : r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
-            r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput, r.HealthCheck));
+    internal static IQueryable<ReservationView> Project(IQueryable<Reservation> query) => query.AsNoTracking().Select(ViewOf);
+
+    private static readonly Expression<Func<Reservation, ReservationView>> ViewOf = r => new ReservationView(
+        r.Id, r.Board.Name, r.Board.Class.Name, r.UserId ?? "", r.HealthCheck ? HealthCheckHolder : r.User!.Email ?? r.DeletedUserEmail ?? r.UserId ?? "", r.State,
+        r.GrantedAt, r.ExpiresAt, r.EndedAt, r.EndedBy, r.SetupOutput, r.TeardownOutput, r.HealthCheck);
 }

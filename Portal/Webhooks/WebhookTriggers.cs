@@ -14,6 +14,13 @@ internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory
     private readonly Dictionary<string, string> _health = new(StringComparer.OrdinalIgnoreCase);
     private readonly TaskCompletionSource _known = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Read after every board change; compiled once per instance (a compiled query serves one model, and a process may
+    // host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, string?, IAsyncEnumerable<HealthRow>> _healthOf = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, string? board) => db.Boards.AsNoTracking()
+            .Where(b => b.RetiredAt == null && (board == null || b.Name == board))
+            .Select(b => new HealthRow(b.Name, b.Health, b.Condition, b.HealthNote, b.OfflineReason)));
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
@@ -64,16 +71,18 @@ internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory
     private async Task<List<(string Name, string Health, string? Reason)>> HealthOfAsync(string? board, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var boards = await db.Boards.AsNoTracking()
-            .Where(b => b.RetiredAt == null && (board == null || b.Name == board))
-            .Select(b => new { b.Name, b.Health, b.Condition, b.HealthNote, b.OfflineReason })
-            .ToListAsync(cancellationToken);
-        return boards
-            .Select(b => b.Condition == BoardCondition.Offline
+        var boards = new List<(string Name, string Health, string? Reason)>();
+        await foreach (var b in _healthOf(db, board).WithCancellation(cancellationToken))
+        {
+            boards.Add(b.Condition == BoardCondition.Offline
                 ? (b.Name, "offline", b.OfflineReason)
-                : (b.Name, b.Health.ToString().ToLowerInvariant(), b.HealthNote))
-            .ToList();
+                : (b.Name, b.Health.ToString().ToLowerInvariant(), b.HealthNote));
+        }
+
+        return boards;
     }
+
+    private sealed record HealthRow(string Name, BoardHealth Health, BoardCondition Condition, string? HealthNote, string? OfflineReason);
 
     public async Task HandleAsync(SandboxChanged labEvent, CancellationToken cancellationToken)
     {
