@@ -59,7 +59,7 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration, strin
     }
 
     private static void Print(string name, ReservationResult r) => Console.WriteLine(
-        $"{name}: {r.PerSecond,8:0.0} grants/s, reserve p50 {r.P50.TotalMilliseconds,6:0.00} ms, p99 {r.P99.TotalMilliseconds,6:0.00} ms, {r.Attempts} attempts, double bookings: {r.DoubleBookings}");
+        $"{name}: {r.PerSecond,8:0.0} grants/s, reserve p50 {r.P50.TotalMilliseconds,6:0.00} ms, p99 {r.P99.TotalMilliseconds,6:0.00} ms, {r.Attempts} attempts, double bookings: {r.DoubleBookings}, CPU {r.Cores:0.00} cores, {r.AllocatedPerGrant / 1024} KiB allocated per grant");
 
     /// <summary>The same run with the portal on a new database of that server, dropped afterwards.</summary>
     private async Task<ReservationResult> PostgresPortalRun(string directory, string connectionString)
@@ -179,11 +179,17 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration, strin
         var warmup = new Measurement();
         await LoopAsync(reserve, Warmup, warmup);
         var measured = new Measurement();
+        // The process's CPU time over the measured seconds, clients included: what limits a run that uses both cores.
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         await LoopAsync(reserve, duration, measured);
+        var elapsed = clock.Elapsed;
+        var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / elapsed;
+        var perGrant = (GC.GetTotalAllocatedBytes() - allocated) / Math.Max(1, measured.Grants);
         var sorted = measured.Latencies.Order().ToList();
         return new ReservationResult(
-            measured.Grants / clock.Elapsed.TotalSeconds, sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)], sorted.Count, warmup.DoubleBookings + measured.DoubleBookings);
+            measured.Grants / elapsed.TotalSeconds, sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)], sorted.Count, warmup.DoubleBookings + measured.DoubleBookings, cores, perGrant);
     }
 
     private Task LoopAsync(Func<int, int, Task<Func<Task>?>> reserve, TimeSpan length, Measurement measured)
@@ -224,4 +230,4 @@ internal sealed class ReservationBenchmark(int clients, TimeSpan duration, strin
     }
 }
 
-internal sealed record ReservationResult(double PerSecond, TimeSpan P50, TimeSpan P99, int Attempts, int DoubleBookings);
+internal sealed record ReservationResult(double PerSecond, TimeSpan P50, TimeSpan P99, int Attempts, int DoubleBookings, double Cores, long AllocatedPerGrant);

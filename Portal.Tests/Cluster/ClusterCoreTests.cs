@@ -1,8 +1,12 @@
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Api;
 using Portal.Cluster;
 using Portal.Consoles;
 using Portal.Events;
+using Portal.Identity;
 using Portal.Reservations;
 using Portal.Tests.Support;
 
@@ -73,6 +77,37 @@ public sealed class ClusterCoreTests : IAsyncLifetime
         {
             var batch = await page.NextBatchAsync(timeout.Token);
             seen.AddRange(batch!.Events);
+        }
+    }
+
+    [PostgresFact]
+    public async Task ATokenRevokedOnOneInstanceIsRefusedByTheOtherEvenWhenItMissedTheNews()
+    {
+        var secret = await _first.CreateTokenAsync("roamer@example.com");
+        var client = _second.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/boards")).StatusCode);
+
+        // The instances stop hearing each other for a moment (their listening connections end), and the revocation's
+        // notification goes out meanwhile: the second instance never gets it.
+        await using (var connection = new NpgsqlConnection(_database!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var terminate = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()", connection);
+            Assert.Equal(2L, await terminate.ExecuteScalarAsync());
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var tokens = _first.Services.GetRequiredService<AccessTokenService>();
+        var userId = (await _first.Services.GetRequiredService<UserAdminService>().ListAsync(CancellationToken.None)).Single(u => u.Email == "roamer@example.com").Id;
+        Assert.True(await tokens.RevokeAsync(userId, (await tokens.ListAsync(userId, CancellationToken.None)).Single().Id, CancellationToken.None));
+
+        // Listening again, it reads what it kept of tokens and rights anew.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await client.GetAsync("/api/v1/boards", timeout.Token)).StatusCode != HttpStatusCode.Unauthorized)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
         }
     }
 

@@ -36,7 +36,7 @@ public sealed class AccessRulesPageTests : MudBunitContext
         Services.AddSingleton(_lab.Lifecycle);
         Services.AddSingleton(_lab.Queue);
         Services.AddSingleton<TimeProvider>(_lab.Clock);
-        Services.AddSingleton(new AccessRuleService(_lab.Database, new AccessPolicy(_lab.Database), new ActorResolver(_lab.Database), new AuditLog(_lab.Database, _lab.Clock), _lab.Bus, NullLogger<AccessRuleService>.Instance));
+        Services.AddSingleton(new AccessRuleService(_lab.Database, new AccessPolicy(_lab.Database, _lab.Bus), new ActorResolver(_lab.Database), new AuditLog(_lab.Database, _lab.Clock), _lab.Bus, NullLogger<AccessRuleService>.Instance));
         Services.AddScoped<ReservationCommands>();
         Services.AddSingleton(TestLab.Catalog(_lab.Database, _lab.Lab));
     }

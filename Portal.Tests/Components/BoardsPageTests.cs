@@ -27,7 +27,7 @@ public sealed class BoardsPageTests : MudBunitContext
         Services.AddSingleton<TimeProvider>(_lab.Clock);
         Services.AddScoped<ReservationCommands>();
         Services.AddSingleton(new ActorResolver(_lab.Database));
-        Services.AddSingleton(new Portal.Access.AccessPolicy(_lab.Database));
+        Services.AddSingleton(new Portal.Access.AccessPolicy(_lab.Database, _lab.Bus));
     }
 
     protected override ValueTask DisposeAsyncCore()

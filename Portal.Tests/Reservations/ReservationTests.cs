@@ -24,7 +24,7 @@ public sealed class ReservationTests : IDisposable
         Assert.Equal("rpi-1", outcome.Reservation!.Board);
         Assert.Equal(ReservationState.Active, outcome.Reservation.State);
         Assert.Equal(_lab.Clock.GetUtcNow().UtcDateTime.AddHours(1), outcome.Reservation.ExpiresAt);
-        Assert.Contains(_lab.Events, e => e is BoardChanged { Board: "rpi-1" });
+        Assert.Contains(_lab.Events, e => e is ReservationChanged { Board: "rpi-1", Granted: true, State: ReservationState.Active });
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class TestReservations : IDisposable
         var events = Bus;
         _log = new LabEventLog(events);
         var options = new StaticOptionsMonitor<ReservationOptions>(Options);
-        var access = new AccessPolicy(Database);
+        var access = new AccessPolicy(Database, Bus);
         _scripts = new SetupScriptRunner(new StaticOptionsMonitor<LabOptions>(Lab), new SshKeyService(Database, Clock, NullLogger<SshKeyService>.Instance), NullLogger<SetupScriptRunner>.Instance);
         var audit = new AuditLog(Database, Clock);
         Queries = new ReservationQueries(Database);

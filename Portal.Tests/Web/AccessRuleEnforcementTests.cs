@@ -329,6 +329,28 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
         Assert.Equal("You lack the Instantiate capability on board rpi-02 (no rule gives Instantiate on rpi-02).", (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
     }
 
+    [Fact]
+    public async Task RemovingTheRuleThatOpensTheApiClosesItAtOnce()
+    {
+        var admin = await _portal.AdminAsync();
+        var users = _portal.Services.GetRequiredService<UserAdminService>();
+        var rules = _portal.Services.GetRequiredService<AccessRuleService>();
+        Assert.True((await users.CreateGroupAsync(admin, "testers", CancellationToken.None)).Succeeded);
+        Assert.True((await users.UpdateAsync(admin, _deniedId, false, ["testers"], CancellationToken.None)).Succeeded);
+        var rule = new RuleInput(SubjectKind.Group, "testers", Capability.Instantiate, TargetKind.Board, "rpi-02", RuleEffect.Permit);
+        Assert.True((await rules.CreateAsync(admin, rule, CancellationToken.None)).Succeeded);
+        var granted = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _denied.DeleteAsync($"/api/v1/reservations/{(await granted.Content.ReadFromJsonAsync<ApiReservation>())!.Id}")).StatusCode);
+
+        var added = (await rules.ListAsync(null, CancellationToken.None)).Single(r => r is { SubjectKind: SubjectKind.Group, Subject: "testers" });
+        Assert.True((await rules.DeleteAsync(admin, added.Id, CancellationToken.None)).Succeeded);
+
+        var refused = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("You lack the Instantiate capability on board rpi-02 (no rule gives Instantiate on rpi-02).", (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+    }
+
     private async Task<int> HeldReservationAsync()
     {
         var active = await _allowed.GetFromJsonAsync<List<ApiReservation>>("/api/v1/reservations?active=true");

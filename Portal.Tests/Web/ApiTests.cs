@@ -48,6 +48,25 @@ public sealed class ApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     }
 
     [Fact]
+    public async Task ATokenInUseIsRefusedRightAfterItIsRevokedOrItsOwnerIsDisabled()
+    {
+        var users = portal.Services.GetRequiredService<UserAdminService>();
+        var tokens = portal.Services.GetRequiredService<AccessTokenService>();
+        var revoked = await portal.TokenClientAsync("busy@lab.test");
+        var disabled = await portal.TokenClientAsync("leaving@lab.test");
+        var ids = (await users.ListAsync(CancellationToken.None)).ToDictionary(u => u.Email, u => u.Id);
+        // Both tokens have been used, so the portal knows them when their rights change.
+        Assert.Equal(HttpStatusCode.OK, (await revoked.GetAsync("/api/v1/boards")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await disabled.GetAsync("/api/v1/boards")).StatusCode);
+
+        Assert.True(await tokens.RevokeAsync(ids["busy@lab.test"], (await tokens.ListAsync(ids["busy@lab.test"], CancellationToken.None)).Single().Id, CancellationToken.None));
+        Assert.True((await users.SetDisabledAsync(await portal.AdminAsync(), ids["leaving@lab.test"], true, CancellationToken.None)).Succeeded);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await revoked.GetAsync("/api/v1/boards")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await disabled.GetAsync("/api/v1/boards")).StatusCode);
+    }
+
+    [Fact]
     public async Task RevokingATokenThatIsNotALiveOneOfYoursRevokesNothing()
     {
         var secret = await portal.CreateTokenAsync("keeper@lab.test");

@@ -11,11 +11,14 @@ public sealed record AccessTarget(int Id, int ClassId, string Name)
 }
 
 /// <summary>Decides, from the rules in the database, whether a user may use a capability on a board.</summary>
-public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory)
+public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory, LabEvents events)
 {
-    // A capability's rules: every reserve of a non-admin reads them. Compiled once per instance (a compiled query serves
-    // one model, and a process may host several portals, as the tests do), so a call skips EF Core's lookup of the
-    // expression in its translation cache.
+    // A capability's rules, which every reserve of a non-admin needs, kept until a rule changes (RulesChanged) or a
+    // user or group goes (UsersChanged: their rules go with them).
+    private readonly LabEventCache<Capability, IReadOnlyList<RuleFacts>> _rules = new(events, labEvent => labEvent is RulesChanged or UsersChanged, capacity: 100);
+
+    // Compiled once per instance (a compiled query serves one model, and a process may host several portals, as the
+    // tests do), so a read skips EF Core's lookup of the expression in its translation cache.
     private readonly Func<ApplicationDbContext, Capability, IAsyncEnumerable<AccessRuleService.RuleRow>> _rulesOf = EF.CompileAsyncQuery(
         (ApplicationDbContext db, Capability capability) => db.AccessRules.AsNoTracking().Where(r => r.Capability == capability).OrderBy(r => r.Id).Select(AccessRuleService.RowOf));
 
@@ -28,7 +31,7 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             return new(false, null, $"there is no board named '{board}'", []);
         }
 
-        return await DecideAsync(db, userId, await SubjectAsync(db, userId, cancellationToken), capability, target, cancellationToken);
+        return await DecideAsync(userId, await SubjectAsync(db, userId, cancellationToken), capability, target, cancellationToken);
     }
 
     /// <summary>
@@ -37,13 +40,17 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     /// </summary>
     public async Task<AccessDecision> DecideAsync(Actor actor, Capability capability, AccessTarget target, CancellationToken cancellationToken)
     {
+        if (actor.GroupIds is { } groups)
+        {
+            return await DecideAsync(actor.UserId, (actor.IsAdmin, false, groups), capability, target, cancellationToken);
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var subject = actor.GroupIds is { } groups ? (actor.IsAdmin, false, groups) : await SubjectAsync(db, actor.UserId, cancellationToken);
-        return await DecideAsync(db, actor.UserId, subject, capability, target, cancellationToken);
+        return await DecideAsync(actor.UserId, await SubjectAsync(db, actor.UserId, cancellationToken), capability, target, cancellationToken);
     }
 
     private async Task<AccessDecision> DecideAsync(
-        ApplicationDbContext db, string userId, (bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups) subject, Capability capability, AccessTarget target, CancellationToken cancellationToken)
+        string userId, (bool IsAdmin, bool Disabled, IReadOnlySet<int> Groups) subject, Capability capability, AccessTarget target, CancellationToken cancellationToken)
     {
         if (subject.Disabled)
         {
@@ -52,14 +59,14 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
 
         var request = new AccessRequest(userId, subject.IsAdmin, subject.Groups, capability, target.Id, target.ClassId, target.Name);
         // Admins pass whatever the rules say: no need to read them.
-        return AccessDecider.Decide(request, subject.IsAdmin ? [] : await RulesAsync(db, capability, cancellationToken));
+        return AccessDecider.Decide(request, subject.IsAdmin ? [] : await RulesAsync(capability, cancellationToken));
     }
 
     /// <summary>The boards of a class on which the user has the capability.</summary>
     public async Task<IReadOnlySet<int>> PermittedBoardsAsync(string userId, Capability capability, int classId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rules = await RulesAsync(db, capability, cancellationToken);
+        var rules = await RulesAsync(capability, cancellationToken);
         var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
         if (disabled)
         {
@@ -77,7 +84,7 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<IReadOnlyDictionary<string, AccessDecision>> DecideEveryBoardAsync(string userId, Capability capability, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rules = await RulesAsync(db, capability, cancellationToken);
+        var rules = await RulesAsync(capability, cancellationToken);
         var (isAdmin, disabled, groups) = await SubjectAsync(db, userId, cancellationToken);
         var boards = await db.Boards.AsNoTracking().Select(b => new { b.Id, b.BoardClassId, b.Name }).ToListAsync(cancellationToken);
         return boards.ToDictionary(
@@ -105,14 +112,19 @@ public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFacto
             : (account.IsAdmin, false, account.Groups.ToHashSet());
     }
 
-    private async Task<List<RuleFacts>> RulesAsync(ApplicationDbContext db, Capability capability, CancellationToken cancellationToken)
-    {
-        var rules = new List<RuleFacts>();
-        await foreach (var row in _rulesOf(db, capability).WithCancellation(cancellationToken))
-        {
-            rules.Add(row.View.Facts);
-        }
+    private async Task<IReadOnlyList<RuleFacts>> RulesAsync(Capability capability, CancellationToken cancellationToken) =>
+        (await _rules.GetOrReadAsync(
+            capability,
+            async ct =>
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var rules = new List<RuleFacts>();
+                await foreach (var row in _rulesOf(db, capability).WithCancellation(ct))
+                {
+                    rules.Add(row.View.Facts);
+                }
 
-        return rules;
-    }
+                return rules;
+            },
+            cancellationToken))!;
 }

@@ -14,9 +14,14 @@ public sealed record TokenOwner(string UserId, string UserName, bool IsDisabled,
 public sealed record NewAccessToken(AccessTokenView Token, string Secret);
 
 /// <summary>Personal access tokens: created on the Tokens page, stored hashed, revocable, checked on every API call.</summary>
-public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> dbFactory, TimeProvider clock, ILogger<AccessTokenService> logger)
+public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> dbFactory, LabEvents events, TimeProvider clock, ILogger<AccessTokenService> logger)
 {
     public const string SecretPrefix = "ptl_";
+
+    // Every API call asks who its token speaks for; a token and its owner's roles and groups change only where
+    // UsersChanged is published (a revocation, an admin's change to the account), which empties this at once. Keyed by
+    // the token's hash, so no secret is kept.
+    private readonly LabEventCache<string, KnownToken> _known = new(events, labEvent => labEvent is UsersChanged, capacity: 10_000);
 
     // Every API call runs it: compiled once, so a call skips EF Core's translation-cache lookup of the expression (per
     // instance: a compiled query serves one model, and a process may host several portals, as the tests do). One round
@@ -26,6 +31,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
             .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
             .Select(t => new TokenRow(
                 t.Id,
+                t.ExpiresAt,
                 t.UserId,
                 t.LastUsedAt,
                 t.User.UserName,
@@ -71,6 +77,7 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
         if (revoked == 1)
         {
             logger.LogInformation("Access token {TokenId} of user {UserId} revoked", tokenId, userId);
+            events.Publish(new UsersChanged(userId));
         }
         else
         {
@@ -81,8 +88,8 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
     }
 
     /// <summary>
-    /// The owner of a valid (known, unrevoked, unexpired) token with their roles, read in one query, or null; records
-    /// the use.
+    /// The owner of a valid (known, unrevoked, unexpired) token with their roles, or null; records the use. Read in one
+    /// query, and kept until the account or its tokens change.
     /// </summary>
     public async Task<TokenOwner?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
@@ -93,20 +100,32 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
 
         var hash = HashOf(secret);
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var token = await _ownerOfToken(db, hash, now, cancellationToken);
-        if (token is null)
+        var token = await _known.GetOrReadAsync(hash, ct => ReadAsync(hash, now, ct), cancellationToken);
+        if (token is null || token.ExpiresAt <= now)
         {
             return null;
         }
 
         // "Last used" is for people; a minute's precision spares the database a write per API call.
-        if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
+        if (token.TakeUseToRecord(now))
         {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             await db.AccessTokens.Where(t => t.Id == token.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return new TokenOwner(token.UserId, token.UserName ?? token.UserId, token.LockoutEnd == DateTimeOffset.MaxValue, token.Roles, token.Groups.ToHashSet());
+        return token.Owner;
+    }
+
+    private async Task<KnownToken?> ReadAsync(string hash, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await _ownerOfToken(db, hash, now, cancellationToken) is { } row
+            ? new KnownToken(
+                row.Id,
+                row.ExpiresAt,
+                new TokenOwner(row.UserId, row.UserName ?? row.UserId, row.LockoutEnd == DateTimeOffset.MaxValue, row.Roles, row.Groups.ToHashSet()),
+                row.LastUsedAt)
+            : null;
     }
 
     private static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -115,5 +134,25 @@ public sealed class AccessTokenService(IDbContextFactory<ApplicationDbContext> d
 
     private static AccessTokenView View(PersonalAccessToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
 
-    private sealed record TokenRow(int Id, string UserId, DateTime? LastUsedAt, string? UserName, DateTimeOffset? LockoutEnd, List<string> Roles, List<int> Groups);
+    private sealed class KnownToken(int id, DateTime? expiresAt, TokenOwner owner, DateTime? lastUsedAt)
+    {
+        private static readonly TimeSpan UsePrecision = TimeSpan.FromMinutes(1);
+
+        private long _lastUsedTicks = lastUsedAt?.Ticks ?? 0;
+
+        public int Id => id;
+
+        public DateTime? ExpiresAt => expiresAt;
+
+        public TokenOwner Owner => owner;
+
+        /// <summary>Whether this use is to be written down: the first in a minute (of those that race, one).</summary>
+        public bool TakeUseToRecord(DateTime now)
+        {
+            var last = Interlocked.Read(ref _lastUsedTicks);
+            return now.Ticks - last > UsePrecision.Ticks && Interlocked.CompareExchange(ref _lastUsedTicks, now.Ticks, last) == last;
+        }
+    }
+
+    private sealed record TokenRow(int Id, DateTime? ExpiresAt, string UserId, DateTime? LastUsedAt, string? UserName, DateTimeOffset? LockoutEnd, List<string> Roles, List<int> Groups);
 }

@@ -13,7 +13,8 @@ internal sealed class ClusterEventRelay(ClusterNotifications notifications, Clus
         notifications.Send(ClusterNotifications.EventsChannel, JsonSerializer.Serialize(new RelayedEvent(instance.Id, labEvent)));
 
     /// <summary>Delivers to <paramref name="events"/> what the other instances publish.</summary>
-    public void Receive(LabEvents events) =>
+    public void Receive(LabEvents events)
+    {
         notifications.Subscribe<RelayedEvent>(ClusterNotifications.EventsChannel, relayed =>
         {
             if (relayed is { Event: { } labEvent } && relayed.Instance != instance.Id)
@@ -21,6 +22,15 @@ internal sealed class ClusterEventRelay(ClusterNotifications notifications, Clus
                 events.DeliverFromElsewhere(labEvent);
             }
         });
+
+        // Events lost while this instance was not listening may have changed rights or accounts: what is kept from
+        // them (the caches of tokens and rules, the pages' viewers and decisions) is read again.
+        notifications.OnResumed(() =>
+        {
+            events.DeliverFromElsewhere(new UsersChanged(null));
+            events.DeliverFromElsewhere(new RulesChanged());
+        });
+    }
 
     private sealed record RelayedEvent(string Instance, LabEvent Event);
 }

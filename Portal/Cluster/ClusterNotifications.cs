@@ -27,6 +27,7 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, Action<string>> _handlers = new(StringComparer.Ordinal);
+    private Action? _resumed;
     private readonly Channel<(string Channel, string Payload)> _outbox = Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -65,6 +66,18 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="handler"/>, on the listening thread, each time this instance listens again after it lost
+    /// its connection: what the others sent meanwhile is lost, and whoever keeps state from notifications starts over.
+    /// </summary>
+    public void OnResumed(Action handler)
+    {
+        lock (_handlers)
+        {
+            _resumed += handler;
+        }
+    }
+
     /// <summary>Queues a notification; never waits.</summary>
     public void Send(string channel, string payload)
     {
@@ -84,6 +97,7 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
+        var lost = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -97,6 +111,12 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
                 }
 
                 _listening.TrySetResult();
+                if (lost)
+                {
+                    lost = false;
+                    Resumed();
+                }
+
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -108,8 +128,9 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
-                // What other instances sent meanwhile is lost: their pages reload on the next event, their consoles go on.
+                // What other instances sent meanwhile is lost; OnResumed's handlers hear of it once listening again.
                 logger.LogWarning("Listening to the other portal instances failed: {Reason}; listening again", ex.Message);
+                lost = true;
                 await DelayAsync(stoppingToken);
             }
         }
@@ -176,6 +197,24 @@ public sealed class ClusterNotifications(NpgsqlDataSource dataSource, TimeProvid
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogError(ex, "Handling a notification on {Channel} failed", channel);
+        }
+    }
+
+    private void Resumed()
+    {
+        Action? handler;
+        lock (_handlers)
+        {
+            handler = _resumed;
+        }
+
+        try
+        {
+            handler?.Invoke();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Starting over after a lost connection to the other instances failed");
         }
     }
 

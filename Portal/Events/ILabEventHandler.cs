@@ -8,4 +8,10 @@ namespace Portal.Events;
 public interface ILabEventHandler<in TEvent> where TEvent : LabEvent
 {
     Task HandleAsync(TEvent labEvent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the handler acts on the event at all. Asked on the publisher's thread: quick, no I/O. An event it does
+    /// not take never reaches its queue, so a busy lab wakes it only for what it acts on.
+    /// </summary>
+    bool Takes(TEvent labEvent) => true;
 }

@@ -29,7 +29,10 @@ public abstract record LabEvent
     };
 }
 
-/// <summary>A board's state (free, reserved, attention...) changed.</summary>
+/// <summary>
+/// The board itself changed: its health, condition (attention, offline), maintenance, or a health check due or
+/// running. Who holds it, and how, is a <see cref="ReservationChanged"/>.
+/// </summary>
 public sealed record BoardChanged(string Board) : LabEvent;
 
 /// <summary>

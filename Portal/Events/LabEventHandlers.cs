@@ -7,7 +7,8 @@ namespace Portal.Events;
 /// the event, unless <paramref name="ClusterWide"/>: then it also gets the events of the other instances (a singleton
 /// job's handler, which acts only where its job is led).
 /// </summary>
-public sealed record LabEventHandlerRegistration(Type EventType, string Name, Func<IServiceProvider, LabEvent, CancellationToken, Task> Handle, bool ClusterWide = false);
+public sealed record LabEventHandlerRegistration(
+    Type EventType, string Name, Func<IServiceProvider, LabEvent, CancellationToken, Task> Handle, Func<IServiceProvider, LabEvent, bool> Takes, bool ClusterWide = false);
 
 /// <summary>
 /// Runs the domain reactions. Each handler has its own unbounded queue and loop, so a slow one (a container that takes
@@ -25,10 +26,24 @@ public sealed class LabEventHandlers(
     {
         foreach (var queue in _queues)
         {
-            if (queue.Registration.EventType.IsInstanceOfType(labEvent) && (!fromElsewhere || queue.Registration.ClusterWide))
+            if (queue.Registration.EventType.IsInstanceOfType(labEvent) && (!fromElsewhere || queue.Registration.ClusterWide) && Takes(queue.Registration, labEvent))
             {
                 queue.Events.Writer.TryWrite(labEvent);
             }
+        }
+    }
+
+    private bool Takes(LabEventHandlerRegistration handler, LabEvent labEvent)
+    {
+        try
+        {
+            return handler.Takes(services, labEvent);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Never the publisher's failure: the handler gets the event and its own error handling has the last word.
+            logger.LogWarning(ex, "Lab event handler {Handler} could not tell whether it takes {Event}", handler.Name, labEvent);
+            return true;
         }
     }
 

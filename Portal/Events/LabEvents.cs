@@ -15,6 +15,7 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
 
     private readonly Lock _gate = new();
     private LabEventSubscription[] _pages = [];
+    private ILabEventCache[] _caches = [];
     private long _version;
 
     /// <summary>How many events have been published: a read made at one version has seen every change published before it.</summary>
@@ -31,6 +32,12 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
 
     private void Deliver(LabEvent labEvent, bool fromElsewhere)
     {
+        // Caches first: a handler or page that reads after hearing of the change must not be given what it replaced.
+        foreach (var cache in Volatile.Read(ref _caches))
+        {
+            cache.Offer(labEvent);
+        }
+
         var version = Interlocked.Increment(ref _version);
         handlers.Enqueue(labEvent, fromElsewhere);
         foreach (var page in Volatile.Read(ref _pages))
@@ -61,6 +68,15 @@ public sealed class LabEvents(LabEventHandlers handlers, ILogger<LabEvents> logg
         }
 
         return subscription;
+    }
+
+    /// <summary>A cache that lives as long as this notifier (its owner is a singleton service).</summary>
+    internal void Watch(ILabEventCache cache)
+    {
+        lock (_gate)
+        {
+            _caches = [.. _caches, cache];
+        }
     }
 
     /// <summary>How many pages are subscribed now.</summary>

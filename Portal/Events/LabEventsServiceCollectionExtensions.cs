@@ -27,6 +27,7 @@ public static class LabEventsServiceCollectionExtensions
             typeof(TEvent),
             typeof(THandler).Name,
             (provider, labEvent, cancellationToken) => provider.GetRequiredService<THandler>().HandleAsync((TEvent)labEvent, cancellationToken),
+            (provider, labEvent) => ((ILabEventHandler<TEvent>)provider.GetRequiredService<THandler>()).Takes((TEvent)labEvent),
             clusterWide));
         return services;
     }

@@ -8,7 +8,7 @@ namespace Portal.Health;
 /// <summary>
 /// Starts due health checks: marks the boards whose <c>Every</c> has passed as due (out of the pool from then on, so
 /// the check goes before the queue once the board is free), and lets each due, free board be taken by its check. Wakes
-/// on every board change (a release, a check asked for) and every half minute.
+/// when a board is freed or changes (a check asked for) and every half minute.
 /// </summary>
 public sealed class HealthCheckScheduler(
     IDbContextFactory<ApplicationDbContext> dbFactory,
@@ -17,16 +17,36 @@ public sealed class HealthCheckScheduler(
     LabEvents events,
     TimeProvider clock,
     Cluster.ILeadership leadership,
-    ILogger<HealthCheckScheduler> logger) : BackgroundService, ILabEventHandler<BoardChanged>
+    ILogger<HealthCheckScheduler> logger) : BackgroundService, ILabEventHandler<BoardChanged>, ILabEventHandler<ReservationChanged>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    // The due, free boards: read after every board change, so compiled once per instance (a compiled query serves one
+    // model, and a process may host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, IAsyncEnumerable<DueBoard>> _due = EF.CompileAsyncQuery(
+        (ApplicationDbContext db) => db.Boards.AsNoTracking()
+            .Where(b => b.CheckDue != null && b.RetiredAt == null && b.Condition == BoardCondition.Ready && b.Health != BoardHealth.Maintenance)
+            .Select(b => new DueBoard(b.Id, b.Name, db.Reservations.Any(r => r.ActiveBoardId == b.Id))));
+
+    // The boards whose check waits for their holder to let go, as last read: only their release wakes the scheduler. A
+    // check that becomes due later comes with a BoardChanged, which wakes it anyway.
+    private volatile IReadOnlySet<string> _waitingForRelease = new HashSet<string>();
+
     // A board never checked counts its Every from the portal's start, so a start does not check the whole lab at once.
     private readonly DateTime _startedAt = clock.GetUtcNow().UtcDateTime;
 
     public Task HandleAsync(BoardChanged labEvent, CancellationToken cancellationToken)
+    {
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    public bool Takes(ReservationChanged labEvent) =>
+        !labEvent.State.IsHeld() && labEvent.State != ReservationState.Releasing && _waitingForRelease.Contains(labEvent.Board);
+
+    public Task HandleAsync(ReservationChanged labEvent, CancellationToken cancellationToken)
     {
         _wake.Writer.TryWrite(true);
         return Task.CompletedTask;
@@ -95,18 +115,14 @@ public sealed class HealthCheckScheduler(
 
     private async Task StartDueAsync(CancellationToken cancellationToken)
     {
-        List<(int Id, string Name)> due;
+        List<DueBoard> due;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            due = (await db.Boards.AsNoTracking()
-                    .Where(b => b.CheckDue != null && b.RetiredAt == null && b.Condition == BoardCondition.Ready && b.Health != BoardHealth.Maintenance)
-                    .Where(b => !db.Reservations.Any(r => r.ActiveBoardId == b.Id))
-                    .Select(b => new { b.Id, b.Name })
-                    .ToListAsync(cancellationToken))
-                .Select(b => (b.Id, b.Name)).ToList();
+            due = await _due(db).ToListAsync(cancellationToken);
         }
 
-        foreach (var (id, name) in due)
+        _waitingForRelease = due.Where(b => b.Held).Select(b => b.Name).ToHashSet();
+        foreach (var (id, name, _) in due.Where(b => !b.Held))
         {
             if (triggers.CheckOf(name) is { } check)
             {
@@ -121,4 +137,6 @@ public sealed class HealthCheckScheduler(
             }
         }
     }
+
+    private sealed record DueBoard(int Id, string Name, bool Held);
 }

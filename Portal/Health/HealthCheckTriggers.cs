@@ -26,14 +26,21 @@ public sealed class HealthCheckTriggers(IOptionsMonitor<LabOptions> lab)
     public static bool RunsByItself(Board board, HealthCheckOptions? check) =>
         check is not null && board.Health != BoardHealth.Maintenance && board.FailedChecksInRow < check.MaxFailuresInRow;
 
+    // Every release reads its board here; compiled once per instance (a compiled query serves one model, and a process
+    // may host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, string, CancellationToken, Task<Board>> _board = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, string name, CancellationToken cancellationToken) => db.Boards.Single(b => b.Name == name));
+
     /// <summary>
     /// A user's reservation of the board ended (in its transaction, the board tracked by <paramref name="db"/>): counted
     /// for <c>AfterReservations</c>. A failed teardown makes a check due when the check asks for it, else puts the board
-    /// in attention, as without checks.
+    /// in attention, as without checks. Returns the board's class, whose queue its end may serve, and whether the board
+    /// itself changed (a check became due, or it needs attention).
     /// </summary>
-    internal async Task ReservationEndedAsync(ApplicationDbContext db, string boardName, bool teardownFailed, CancellationToken cancellationToken)
+    internal async Task<ReservationEnd> ReservationEndedAsync(ApplicationDbContext db, string boardName, bool teardownFailed, CancellationToken cancellationToken)
     {
-        var board = await db.Boards.SingleAsync(b => b.Name == boardName, cancellationToken);
+        var board = await _board(db, boardName, cancellationToken);
+        var (checkDue, condition) = (board.CheckDue, board.Condition);
         var check = CheckOf(boardName);
         board.ReservationsSinceCheck++;
         if (teardownFailed)
@@ -51,5 +58,10 @@ public sealed class HealthCheckTriggers(IOptionsMonitor<LabOptions> lab)
         {
             board.CheckDue ??= $"after {every} reservation{(every == 1 ? "" : "s")}";
         }
+
+        return new ReservationEnd(board.BoardClassId, board.CheckDue != checkDue || board.Condition != condition);
     }
 }
+
+/// <summary>What a reservation's end did to its board: its class, and whether the board itself changed (<see cref="BoardChanged"/>).</summary>
+internal readonly record struct ReservationEnd(int BoardClassId, bool BoardChanged);

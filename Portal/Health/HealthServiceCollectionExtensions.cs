@@ -11,6 +11,7 @@ public static class HealthServiceCollectionExtensions
         services.AddSingleton<HealthCheckRunner>();
         services.AddSingleton<BoardHealthService>();
         services.AddLabEventHandler<BoardChanged, HealthCheckScheduler>(clusterWide: true);
+        services.AddLabEventHandler<ReservationChanged, HealthCheckScheduler>(clusterWide: true);
         services.AddHostedService(sp => sp.GetRequiredService<HealthCheckScheduler>());
         return services;
     }

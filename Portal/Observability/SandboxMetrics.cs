@@ -6,13 +6,10 @@ namespace Portal.Observability;
 /// <summary>Records how long sandbox launches took, from the sandbox events after they committed: to ready, or to a failure before ready.</summary>
 public sealed class SandboxMetrics(PortalMetrics metrics, IDbContextFactory<ApplicationDbContext> dbFactory) : ILabEventHandler<SandboxChanged>
 {
+    public bool Takes(SandboxChanged labEvent) => labEvent.Status is SandboxStatus.Ready or SandboxStatus.Failed;
+
     public async Task HandleAsync(SandboxChanged labEvent, CancellationToken cancellationToken)
     {
-        if (labEvent.Status is not (SandboxStatus.Ready or SandboxStatus.Failed))
-        {
-            return;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var sandbox = await db.Sandboxes.AsNoTracking().Where(s => s.Id == labEvent.SandboxId)
             .Select(s => new { s.CreatedAt, s.ReadyAt, s.EndedAt })

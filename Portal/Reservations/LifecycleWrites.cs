@@ -119,7 +119,7 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
         List<PendingWrite> again = [];
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await using var db = await ContextAsync();
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             foreach (var write in group)
             {
@@ -178,7 +178,7 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await using var db = await ContextAsync();
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             await write.RunAsync(db);
             await transaction.CommitAsync(CancellationToken.None);
@@ -192,6 +192,17 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
         {
             return ex;
         }
+    }
+
+    // A write is undone by its savepoint, or alone by its transaction, so each SaveChanges in it needs no savepoint of its
+    // own (two statements each) where a statement that fails leaves the transaction usable: on SQLite it undoes only
+    // itself (a unique index refusing a second holder). On PostgreSQL it fails the transaction, and EF Core's savepoint
+    // is what lets the write go on.
+    private async Task<ApplicationDbContext> ContextAsync()
+    {
+        var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        db.Database.AutoSavepointsEnabled = !db.Database.IsSqlite();
+        return db;
     }
 
     /// <summary>Thrown by a write to undo what it has saved; its caller gets the default (null).</summary>

@@ -375,7 +375,6 @@ public sealed class ReservationLifecycle(
 
         logger.LogInformation("Reservation {ReservationId}: {Board} granted to {User} until {ExpiresAt:u}", reservation.Id, board.Name, email, reservation.ExpiresAt);
         events.Publish(new ReservationChanged(reservation.Id, board.Name, userId, reservation.State, FromQueue: queueEntryId is not null, Granted: true));
-        events.Publish(new BoardChanged(board.Name));
         if (prepare)
         {
             jobs.Enqueue(new PrepareJob(reservation.Id, board.Name));
@@ -402,7 +401,6 @@ public sealed class ReservationLifecycle(
             if (activated == 1)
             {
                 events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, ReservationState.Active));
-                events.Publish(new BoardChanged(reservation.Board));
             }
 
             return;
@@ -459,20 +457,20 @@ public sealed class ReservationLifecycle(
             {
                 if (await db.Reservations.FinishReleaseAsync(reservationId, endsAs, teardown?.Output, ct) == 0)
                 {
-                    return false;
+                    return (Health.ReservationEnd?)null;
                 }
 
-                await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed, ct);
+                var end = await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed, ct);
                 if (teardownFailed)
                 {
                     audit.Add(db, AuditLog.System, "teardown-failed", reservation.Board, reservationId, $"exit code {teardown!.ExitCode}");
                 }
 
                 await db.SaveChangesAsync(ct);
-                return true;
+                return end;
             },
             cancellationToken);
-        if (!finished)
+        if (finished is not { } ended)
         {
             return;
         }
@@ -483,7 +481,11 @@ public sealed class ReservationLifecycle(
         }
 
         events.Publish(new ReservationChanged(reservationId, reservation.Board, reservation.UserId, endsAs));
-        events.Publish(new BoardChanged(reservation.Board));
+        if (ended.BoardChanged)
+        {
+            events.Publish(new BoardChanged(reservation.Board));
+        }
+
         jobs.Enqueue(new ServeQueueJob(classId));
     }
 
@@ -498,10 +500,12 @@ public sealed class ReservationLifecycle(
         var tearDown = scripts.IsConfigured;
         var state = tearDown ? ReservationState.Releasing : endsAs;
         var now = Now;
-        var ended = await writes.RunAsync(
+        var (ended, freedClasses, changedBoards) = await writes.RunAsync(
             async (db, ct) =>
             {
                 var ended = new List<ReservationView>();
+                var freedClasses = new HashSet<int>();
+                var changedBoards = new List<string>();
                 foreach (var reservation in reservations)
                 {
                     var changed = tearDown
@@ -513,34 +517,32 @@ public sealed class ReservationLifecycle(
                         ended.Add(reservation with { State = state, EndedAt = now, EndedBy = actor });
                         if (!tearDown)
                         {
-                            await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed: false, ct);
+                            var end = await healthChecks.ReservationEndedAsync(db, reservation.Board, teardownFailed: false, ct);
+                            freedClasses.Add(end.BoardClassId);
+                            if (end.BoardChanged)
+                            {
+                                changedBoards.Add(reservation.Board);
+                            }
                         }
                     }
                 }
 
                 await db.SaveChangesAsync(ct);
-                return ended;
+                return (ended, freedClasses, changedBoards);
             },
             cancellationToken);
-        List<int> freedClasses = [];
-        if (!tearDown && ended.Count > 0)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var boards = ended.Select(r => r.Board).ToList();
-            freedClasses = await db.Boards.Where(b => boards.Contains(b.Name)).Select(b => b.BoardClassId).Distinct().ToListAsync(cancellationToken);
-        }
 
         foreach (var reservation in ended)
         {
             logger.LogInformation("Reservation {ReservationId}: {Board} {Action} by {Actor}, now {State}", reservation.Id, reservation.Board, action, actor, state);
             events.Publish(new ReservationChanged(reservation.Id, reservation.Board, reservation.UserId, state));
-            events.Publish(new BoardChanged(reservation.Board));
             if (tearDown)
             {
                 jobs.Enqueue(new TearDownJob(reservation.Id, reservation.Board));
             }
         }
 
+        changedBoards.ForEach(board => events.Publish(new BoardChanged(board)));
         foreach (var classId in freedClasses)
         {
             jobs.Enqueue(new ServeQueueJob(classId));
@@ -554,8 +556,9 @@ public sealed class ReservationLifecycle(
             ? new ReservationOutcome(ended)
             : ReservationOutcome.Fail(ReservationErrorKind.Conflict, $"Reservation {reservation.Id} has already ended.");
 
-    // Saves a reservation that holds its board. The unique index on ActiveBoardId lets one holder in; a second (another
-    // portal instance's grant, say) is turned away, and its insert is rolled back by EF Core's savepoint.
+    // Saves a reservation that holds its board, the context's only pending change. The unique index on ActiveBoardId
+    // lets one holder in; a second (another portal instance's grant, say) is turned away, and its insert undone (see
+    // LifecycleWrites: by SQLite itself, on PostgreSQL by EF Core's savepoint).
     private static async Task<bool> TryTakeAsync(ApplicationDbContext db, Reservation reservation, CancellationToken cancellationToken)
     {
         db.Reservations.Add(reservation);

@@ -25,6 +25,13 @@ public sealed class ReservationQueue(
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // A class's waiting requests in their order: read after every release, so compiled once per instance (a compiled
+    // query serves one model, and a process may host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, int, IAsyncEnumerable<QueueEntry>> _waitingOf = EF.CompileAsyncQuery<ApplicationDbContext, int, QueueEntry>(
+        (ApplicationDbContext db, int boardClassId) => db.Queue.AsNoTracking().Include(q => q.User)
+            .Where(q => q.BoardClassId == boardClassId && q.State == QueueEntryState.Waiting)
+            .OrderBy(q => q.Position).ThenBy(q => q.Id));
+
     /// <summary>Any free board of the class whose tags match the filter; with <paramref name="waitInQueue"/>, a place in the queue when none is free.</summary>
     public async Task<ReservationOutcome> ReserveClassAsync(
         Actor actor,
@@ -186,10 +193,7 @@ public sealed class ReservationQueue(
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var waiting = await db.Queue.AsNoTracking().Include(q => q.User)
-                .Where(q => q.BoardClassId == boardClassId && q.State == QueueEntryState.Waiting)
-                .OrderBy(q => q.Position).ThenBy(q => q.Id)
-                .ToListAsync(cancellationToken);
+            var waiting = await _waitingOf(db, boardClassId).ToListAsync(cancellationToken);
             var free = waiting.Count == 0 ? [] : await FreeBoardsAsync(db, boardClassId, cancellationToken);
             (QueueEntry? Entry, Board? Board) match = default;
             foreach (var entry in free.Count == 0 ? [] : waiting)

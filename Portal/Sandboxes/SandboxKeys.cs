@@ -11,10 +11,11 @@ namespace Portal.Sandboxes;
 /// </summary>
 internal sealed class SandboxKeys(SandboxService sandboxes, IContainerProvider engine, SshKeyService keys, ILogger<SandboxKeys> logger) : ILabEventHandler<SandboxChanged>
 {
+    public bool Takes(SandboxChanged changed) => changed.Status == SandboxStatus.Ready;
+
     public async Task HandleAsync(SandboxChanged changed, CancellationToken cancellationToken)
     {
-        if (changed.Status != SandboxStatus.Ready
-            || await sandboxes.GetAsync(changed.SandboxId, cancellationToken) is not { Status: SandboxStatus.Ready, ContainerId: { } container } sandbox)
+        if (await sandboxes.GetAsync(changed.SandboxId, cancellationToken) is not { Status: SandboxStatus.Ready, ContainerId: { } container } sandbox)
         {
             return;
         }

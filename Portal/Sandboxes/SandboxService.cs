@@ -39,6 +39,13 @@ public sealed class SandboxService(
     /// <summary>Where a sandbox finds its holder's artifacts (the newest of each name), read-only.</summary>
     public const string ArtifactsFolder = "/artifacts";
 
+    // A reservation's live sandboxes: read after every reservation that ends, so compiled once per instance (a compiled
+    // query serves one model, and a process may host several portals, as the tests do).
+    private readonly Func<ApplicationDbContext, int, IAsyncEnumerable<int>> _liveOf = EF.CompileAsyncQuery(
+        (ApplicationDbContext db, int reservationId) => db.Sandboxes
+            .Where(s => s.ReservationId == reservationId && (s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready))
+            .Select(s => s.Id));
+
     /// <summary>A sandbox still INIT after this was being launched by a portal that died.</summary>
     private static readonly TimeSpan LaunchTimeout = TimeSpan.FromMinutes(2);
 
@@ -248,8 +255,7 @@ public sealed class SandboxService(
     public async Task TerminateForReservationAsync(int reservationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var live = await db.Sandboxes.Where(s => s.ReservationId == reservationId && (s.Status == SandboxStatus.Init || s.Status == SandboxStatus.Ready))
-            .Select(s => s.Id).ToListAsync(cancellationToken);
+        var live = await _liveOf(db, reservationId).ToListAsync(cancellationToken);
         foreach (var id in live)
         {
             await TerminateAsync(id, AuditLog.System, cancellationToken);

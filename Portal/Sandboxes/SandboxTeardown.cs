@@ -8,13 +8,10 @@ namespace Portal.Sandboxes;
 /// </summary>
 internal sealed class SandboxTeardown(SandboxService sandboxes, ILogger<SandboxTeardown> logger) : ILabEventHandler<ReservationChanged>
 {
+    public bool Takes(ReservationChanged changed) => !changed.State.IsHeld();
+
     public async Task HandleAsync(ReservationChanged changed, CancellationToken cancellationToken)
     {
-        if (changed.State.IsHeld())
-        {
-            return;
-        }
-
         try
         {
             await sandboxes.TerminateForReservationAsync(changed.ReservationId, cancellationToken);

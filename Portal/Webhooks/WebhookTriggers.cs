@@ -38,13 +38,10 @@ internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public bool Takes(ReservationChanged labEvent) => labEvent is { FromQueue: true, Granted: true };
+
     public async Task HandleAsync(ReservationChanged labEvent, CancellationToken cancellationToken)
     {
-        if (labEvent is not { FromQueue: true, Granted: true })
-        {
-            return;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var reservation = await db.Reservations.AsNoTracking().Where(r => r.Id == labEvent.ReservationId)
             .Select(r => new { r.Id, Board = r.Board.Name, User = r.User!.Email, r.ExpiresAt })
@@ -84,13 +81,10 @@ internal sealed class WebhookTriggers(WebhookService webhooks, IDbContextFactory
 
     private sealed record HealthRow(string Name, BoardHealth Health, BoardCondition Condition, string? HealthNote, string? OfflineReason);
 
+    public bool Takes(SandboxChanged labEvent) => labEvent.Status == SandboxStatus.Failed;
+
     public async Task HandleAsync(SandboxChanged labEvent, CancellationToken cancellationToken)
     {
-        if (labEvent.Status != SandboxStatus.Failed)
-        {
-            return;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var sandbox = await db.Sandboxes.AsNoTracking().Where(s => s.Id == labEvent.SandboxId)
             .Select(s => new { s.Id, Board = labEvent.Board, s.ReservationId, User = s.Reservation.User!.Email, s.Image, s.Reason })
