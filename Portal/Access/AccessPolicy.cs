@@ -10,7 +10,7 @@ public sealed record AccessTarget(int Id, int ClassId, string Name)
     public static AccessTarget Of(Board board) => new(board.Id, board.BoardClassId, board.Name);
 }
 
-/// <summary>Decides, from the rules in the database, whether a user may use a capability on a board.</summary>
+/// <summary>Decides, from the rules in the database (kept in memory until they change), whether a user may use a capability on a board.</summary>
 public sealed class AccessPolicy(IDbContextFactory<ApplicationDbContext> dbFactory, LabEvents events)
 {
     // A capability's rules, which every reserve of a non-admin needs, kept until a rule changes (RulesChanged) or a

@@ -7,7 +7,8 @@ namespace Portal.Api;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer ptl_...</c> as the token's owner, with the owner's roles and groups, read with
-/// the token in one query per request (which also gives the request's <see cref="Actor"/>); a disabled owner is refused.
+/// the token in one query and kept until the account changes (which also gives the request's <see cref="Actor"/>); a
+/// disabled owner is refused.
 /// </summary>
 public sealed class AccessTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -37,8 +38,8 @@ public sealed class AccessTokenAuthenticationHandler(
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, owner.UserId));
         identity.AddClaim(new Claim(ClaimTypes.Name, owner.UserName));
         identity.AddClaims(owner.Roles.Select(role => new Claim(ClaimTypes.Role, role)));
-        // The roles and groups were read from the database just now, with the token: the request's actor and its access
-        // decisions need no second read.
+        // The roles and groups came with the token (as they are now: a change to them empties the tokens kept): the
+        // request's actor and its access decisions need no second read.
         Actor.ReadDuringAuthentication(Context, new Actor(owner.UserId, owner.UserName, owner.Roles.Contains(Roles.Admin)) { GroupIds = owner.GroupIds });
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -49,8 +49,9 @@ public sealed record QueueChanged(string BoardClass) : LabEvent;
 public sealed record RulesChanged : LabEvent;
 
 /// <summary>
-/// A user's roles, groups or account changed (or a group went, <paramref name="UserId"/> null): open consoles and
-/// terminals decide again what their user may do, as for <see cref="RulesChanged"/>.
+/// A user's roles, groups, tokens or account changed (or a group went, <paramref name="UserId"/> null): open consoles
+/// and terminals decide again what their user may do, as for <see cref="RulesChanged"/>, and the tokens kept in memory
+/// are read again.
 /// </summary>
 public sealed record UsersChanged(string? UserId) : LabEvent;
 
