@@ -23,8 +23,8 @@ public sealed class HealthCheckScheduler(
 
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    // The due, free boards: read after every board change, so compiled once per instance (a compiled query serves one
-    // model, and a process may host several portals, as the tests do).
+    // The due boards, and whether each is held: read each time the scheduler wakes, so compiled once per instance (a
+    // compiled query serves one model, and a process may host several portals, as the tests do).
     private readonly Func<ApplicationDbContext, IAsyncEnumerable<DueBoard>> _due = EF.CompileAsyncQuery(
         (ApplicationDbContext db) => db.Boards.AsNoTracking()
             .Where(b => b.CheckDue != null && b.RetiredAt == null && b.Condition == BoardCondition.Ready && b.Health != BoardHealth.Maintenance)
