@@ -312,40 +312,48 @@ public sealed class AccessRuleEnforcementTests : IAsyncLifetime
     public async Task AGroupsRuleOpensTheApiToItsMembersAndLeavingTheGroupClosesItAtOnce()
     {
         var admin = await _portal.AdminAsync();
-        var users = _portal.Services.GetRequiredService<UserAdminService>();
-        Assert.True((await users.CreateGroupAsync(admin, "testers", CancellationToken.None)).Succeeded);
-        Assert.True((await users.UpdateAsync(admin, _deniedId, false, ["testers"], CancellationToken.None)).Succeeded);
-        var rule = new RuleInput(SubjectKind.Group, "testers", Capability.Instantiate, TargetKind.Board, "rpi-02", RuleEffect.Permit);
-        Assert.True((await _portal.Services.GetRequiredService<AccessRuleService>().CreateAsync(admin, rule, CancellationToken.None)).Succeeded);
+        await OpenRpi02ToTheDeniedUserThroughTheTestersGroupAsync(admin);
+        await AssertTheDeniedUserReservesAndReleasesRpi02Async();
 
-        var granted = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
-        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
-        var released = await _denied.DeleteAsync($"/api/v1/reservations/{(await granted.Content.ReadFromJsonAsync<ApiReservation>())!.Id}");
-        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.True((await _portal.Services.GetRequiredService<UserAdminService>().UpdateAsync(admin, _deniedId, false, [], CancellationToken.None)).Succeeded);
 
-        Assert.True((await users.UpdateAsync(admin, _deniedId, false, [], CancellationToken.None)).Succeeded);
-        var refused = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal("You lack the Instantiate capability on board rpi-02 (no rule gives Instantiate on rpi-02).", (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        await AssertTheDeniedUserIsRefusedRpi02Async();
     }
 
     [Fact]
     public async Task RemovingTheRuleThatOpensTheApiClosesItAtOnce()
     {
         var admin = await _portal.AdminAsync();
-        var users = _portal.Services.GetRequiredService<UserAdminService>();
         var rules = _portal.Services.GetRequiredService<AccessRuleService>();
-        Assert.True((await users.CreateGroupAsync(admin, "testers", CancellationToken.None)).Succeeded);
-        Assert.True((await users.UpdateAsync(admin, _deniedId, false, ["testers"], CancellationToken.None)).Succeeded);
-        var rule = new RuleInput(SubjectKind.Group, "testers", Capability.Instantiate, TargetKind.Board, "rpi-02", RuleEffect.Permit);
-        Assert.True((await rules.CreateAsync(admin, rule, CancellationToken.None)).Succeeded);
-        var granted = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
-        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _denied.DeleteAsync($"/api/v1/reservations/{(await granted.Content.ReadFromJsonAsync<ApiReservation>())!.Id}")).StatusCode);
+        await OpenRpi02ToTheDeniedUserThroughTheTestersGroupAsync(admin);
+        await AssertTheDeniedUserReservesAndReleasesRpi02Async();
 
         var added = (await rules.ListAsync(null, CancellationToken.None)).Single(r => r is { SubjectKind: SubjectKind.Group, Subject: "testers" });
         Assert.True((await rules.DeleteAsync(admin, added.Id, CancellationToken.None)).Succeeded);
 
+        await AssertTheDeniedUserIsRefusedRpi02Async();
+    }
+
+    /// <summary>The denied user joins a new group "testers", and a rule lets the group reserve rpi-02.</summary>
+    private async Task OpenRpi02ToTheDeniedUserThroughTheTestersGroupAsync(Actor admin)
+    {
+        var users = _portal.Services.GetRequiredService<UserAdminService>();
+        Assert.True((await users.CreateGroupAsync(admin, "testers", CancellationToken.None)).Succeeded);
+        Assert.True((await users.UpdateAsync(admin, _deniedId, false, ["testers"], CancellationToken.None)).Succeeded);
+        var rule = new RuleInput(SubjectKind.Group, "testers", Capability.Instantiate, TargetKind.Board, "rpi-02", RuleEffect.Permit);
+        Assert.True((await _portal.Services.GetRequiredService<AccessRuleService>().CreateAsync(admin, rule, CancellationToken.None)).Succeeded);
+    }
+
+    private async Task AssertTheDeniedUserReservesAndReleasesRpi02Async()
+    {
+        var granted = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        var released = await _denied.DeleteAsync($"/api/v1/reservations/{(await granted.Content.ReadFromJsonAsync<ApiReservation>())!.Id}");
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+    }
+
+    private async Task AssertTheDeniedUserIsRefusedRpi02Async()
+    {
         var refused = await _denied.PostAsJsonAsync("/api/v1/reservations", new ReserveRequest("rpi-02", null, null, null));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("You lack the Instantiate capability on board rpi-02 (no rule gives Instantiate on rpi-02).", (await refused.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
