@@ -33,10 +33,10 @@ public abstract class BrowserTest(BrowserFixture browser) : IAsyncLifetime
         }
     }
 
-    /// <summary>A new browser window with its own cookies, as a second person at another desk; optionally with a system set to dark mode.</summary>
     /// <summary>
-    /// A page in a browser context of its own. Its terminals draw with the DOM renderer unless <paramref name="domRenderer"/>
-    /// is false: tests read what a terminal shows from the DOM renderer's rows, where WebGL (the default) draws into a canvas.
+    /// A new browser window with its own cookies, as a second person at another desk; optionally with a system set to
+    /// dark mode. Its terminals draw with the DOM renderer unless <paramref name="domRenderer"/> is false: tests read
+    /// what a terminal shows from the DOM renderer's rows, where WebGL (the default) draws into a canvas.
     /// </summary>
     protected async Task<IPage> NewPageAsync(ColorScheme colorScheme = ColorScheme.Light, bool domRenderer = true)
     {

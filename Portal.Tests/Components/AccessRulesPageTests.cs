@@ -109,8 +109,31 @@ public sealed class AccessRulesPageTests : MudBunitContext
         Assert.Equal("#2 before: Deny ConsoleWrite to user alice@lab.test on board rpi-1; after: Deny ConsoleWrite to user alice@lab.test on class rpi4", audit[1].Details);
     }
 
-    // The dialog for a new rule, or for rule <paramref name="editing"/>: it opens once the page has read what it offers
-    // (at once on SQLite, a moment later on PostgreSQL), and the last one may not have left the render tree yet.
+    // The dialog for a new rule, or for rule <paramref name="editing"/>: it appears a render after the click, and the last
+    // one may not have left the render tree yet.
+    [Fact]
+    public async Task TheDialogOffersAUserAddedAfterThePageOpened()
+    {
+        await SeedAsync();
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("tbody tr")));
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            Assert.True((await users.CreateAsync(new ApplicationUser { UserName = "carol@lab.test", Email = "carol@lab.test" }, "Carol-Pass-1")).Succeeded);
+        }
+
+        var adding = page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains("Add rule")).ClickAsync(new()));
+        var dialog = OpenedDialog(page, editing: null);
+        await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<SubjectKind>>().Instance.ValueChanged.InvokeAsync(SubjectKind.User));
+
+        dialog.WaitForAssertion(() => Assert.Equal(
+            ["admin@lab.test", "alice@lab.test", "carol@lab.test"],
+            dialog.FindComponents<MudSelectItem<string>>().Select(i => i.Instance.Value).Distinct().Order()));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").ClickAsync(new()));
+        await adding;
+    }
+
     private static IRenderedComponent<RuleDialog> OpenedDialog(IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> page, int? editing)
     {
         IRenderedComponent<RuleDialog> dialog = null!;
