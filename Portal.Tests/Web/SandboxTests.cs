@@ -1,7 +1,10 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Portal.Data;
@@ -366,6 +369,67 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync($"api/v1/reservations/{id}")).StatusCode);
 
         await EventuallyAsync(async () => (await DockerEngine.ContainersOfAsync(owner)).Count == 0, "the sandbox's container to be removed");
+    }
+
+    [DockerFact]
+    public async Task AReleaseThatCommitsWhileALaunchIsUnderWayLeavesNoSandboxBehind()
+    {
+        // The release commits after the launch found the reservation active and before it saved the sandbox, and its
+        // teardown has looked for the reservation's sandboxes (none yet) by the time the launch saves one.
+        var race = new ReleaseBeforeTheSandboxIsSaved();
+        await using var portal = Portal().WithServices(services =>
+        {
+            services.ConfigureDbContext<ApplicationDbContext>(options => options.AddInterceptors(race));
+            services.ConfigureDbContext<PostgresDbContext>(options => options.AddInterceptors(race));
+        });
+        var admin = await portal.AdminAsync();
+        var alice = await portal.CreateUserAsync("alice@lab.test", "Alice-Pass-1");
+        await AssignTestImageAsync(portal, admin);
+        var reservation = await ReserveAsync(portal, alice, "pine-01");
+        race.Release = () => portal.Services.GetRequiredService<ReservationLifecycle>().ReleaseAsync(alice, reservation, CancellationToken.None);
+        var sandboxes = portal.Services.GetRequiredService<SandboxService>();
+
+        var launched = await sandboxes.LaunchAsync(alice, reservation, image: null, CancellationToken.None);
+
+        Assert.True(race.TeardownLooked, "the release's teardown looked for the reservation's sandboxes before the launch saved one");
+        Assert.Equal($"Reservation {reservation} ended while its sandbox was being launched.", launched.Error);
+        var latest = await sandboxes.LatestForBoardAsync("pine-01", CancellationToken.None);
+        Assert.Equal(SandboxStatus.Failed, latest!.Status);
+        Assert.Equal($"reservation {reservation} ended while the sandbox was being launched", latest.Reason);
+        Assert.Empty(await DockerEngine.ContainersOfAsync(portal.ContainerOwner));
+    }
+
+    /// <summary>Before the first sandbox is saved, releases the reservation and waits for its teardown's look for sandboxes.</summary>
+    private sealed class ReleaseBeforeTheSandboxIsSaved : DbCommandInterceptor
+    {
+        private readonly TaskCompletionSource _looked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _released;
+
+        public Func<Task>? Release { get; set; }
+
+        public bool TeardownLooked => _looked.Task.IsCompleted;
+
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (Release is { } release && command.CommandText.Contains("INSERT INTO \"Sandboxes\"", StringComparison.Ordinal) && Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                await release();
+                // Bounded: a teardown that never looks fails the test's first assertion, not by hanging it.
+                await Task.WhenAny(_looked.Task, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
+            }
+
+            return result;
+        }
+
+        public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (Volatile.Read(ref _released) == 1 && command.CommandText.Contains("FROM \"Sandboxes\"", StringComparison.Ordinal) && command.CommandText.Contains("\"ReservationId\" =", StringComparison.Ordinal))
+            {
+                _looked.TrySetResult();
+            }
+
+            return ValueTask.FromResult(result);
+        }
     }
 
     private PortalFactory Portal()

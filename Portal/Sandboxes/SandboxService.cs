@@ -165,6 +165,18 @@ public sealed class SandboxService(
             return SandboxOutcome.Fail($"Reservation {reservation.Id} already has a sandbox; stop it before launching another.");
         }
 
+        // A release that committed since the check above may have looked for this reservation's sandboxes before this
+        // row was saved, and its teardown found none. Looking again now closes the gap: either the teardown saw the row,
+        // or this sees the release. Else the container would keep the board's device beside its next holder.
+        if (!await db.Reservations.AnyAsync(r => r.Id == reservation.Id && r.State == ReservationState.Active, cancellationToken))
+        {
+            var reason = $"reservation {reservation.Id} ended while the sandbox was being launched";
+            await EndAsync(sandbox.Id, failedBecause: reason, logs: null);
+            await PublishAsync(sandbox.Id);
+            logger.LogInformation("Sandbox {Sandbox} of {Board} not started: {Reason}", sandbox.Id, board.Name, reason);
+            return SandboxOutcome.Fail($"Reservation {reservation.Id} ended while its sandbox was being launched.");
+        }
+
         await PublishAsync(sandbox.Id);
         await audit.WriteAsync(actor.Email, "sandbox.launch", board.Name, reservation.Id, $"image {chosen.Image}", CancellationToken.None);
 
