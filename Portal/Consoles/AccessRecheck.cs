@@ -1,9 +1,9 @@
 namespace Portal.Consoles;
 
 /// <summary>
-/// Re-decides an open session's right whenever a reservation of its board or the access rules change, and ends the
-/// session with the reason once the right is gone. It listens on its own event subscription, so the publisher never
-/// waits for the re-decision.
+/// Re-decides an open session's right once as it starts and then whenever a reservation of its board or the access
+/// rules change, and ends the session with the reason once the right is gone. It listens on its own event
+/// subscription, so the publisher never waits for the re-decision.
 /// </summary>
 public sealed class AccessRecheck : IAsyncDisposable
 {
@@ -20,7 +20,9 @@ public sealed class AccessRecheck : IAsyncDisposable
         {
             try
             {
-                while (await _subscription.NextBatchAsync(_stop.Token) is not null)
+                // First without an event: the caller decided before connecting (a tunnel's TCP connect may take
+                // seconds), and what changed before this subscription sent it nothing.
+                do
                 {
                     if (await closingReason(_stop.Token) is { } reason)
                     {
@@ -28,6 +30,7 @@ public sealed class AccessRecheck : IAsyncDisposable
                         return;
                     }
                 }
+                while (await _subscription.NextBatchAsync(_stop.Token) is not null);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
