@@ -42,6 +42,37 @@ public sealed class DeployTests
     }
 
     [QemuFact]
+    public async Task ReleasingTheBoardStopsADeployThatWaitsForItsConsole()
+    {
+        var image = await QemuImage.BuildAsync($"stopped-{Guid.NewGuid():N}");
+        await using var portal = await QemuPortal.StartAsync();
+        var client = await portal.TokenClientAsync("stopper@lab.test");
+        var kernel = await ArtifactTests.UploadAsync(client, "vmlinuz", await File.ReadAllBytesAsync(image.Kernel));
+        var initrd = await ArtifactTests.UploadAsync(client, "initrd", await File.ReadAllBytesAsync(image.Initrd));
+        var reservation = await ReserveAsync(client, "qemu-01");
+        var deploying = client.PostAsJsonAsync("/api/v1/boards/qemu-01/deploy", new ApiDeployRequest(
+            new() { ["kernel"] = kernel.Digest, ["initrd"] = initrd.Digest },
+            "console=ttyS0", Boot: true, Expect: "a line this image never prints", TimeoutSeconds: 600));
+        var deployments = $"/api/v1/reservations/{reservation.Id}/deployments";
+        for (var waited = 0; (await client.GetFromJsonAsync<List<ApiDeployment>>(deployments))!.Count == 0; waited++)
+        {
+            Assert.True(waited < 600, "the deploy was not recorded within 60 s");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"/api/v1/reservations/{reservation.Id}")).StatusCode);
+
+        // At once, not after the 600 s the deploy would have waited for its line.
+        var response = await deploying.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        const string Stopped = "Deploy to qemu-01 stopped: only the holder of qemu-01 or an admin may deploy to it.";
+        Assert.Equal(Stopped, (await response.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        var recorded = Assert.Single((await portal.Services.GetRequiredService<DeployService>().ListAsync(reservation.Id, null, CancellationToken.None)));
+        Assert.Equal(Stopped, recorded.Error);
+        Assert.Contains(Stopped, recorded.Output);
+    }
+
+    [QemuFact]
     public async Task DeployIsRefusedToAnyoneButTheHolderForOthersArtifactsAndForACorruptedFile()
     {
         await using var portal = await QemuPortal.StartAsync();

@@ -14,6 +14,9 @@ public enum DeployErrorKind
     Corrupted,
     DriverFailed,
     ExpectTimedOut,
+
+    /// <summary>The deployer lost the right to deploy to the board meanwhile (the reservation ended, a rule changed).</summary>
+    Stopped,
 }
 
 public sealed record DeployError(DeployErrorKind Kind, string Message);

@@ -109,7 +109,7 @@ public sealed class DeployService(
             progress?.Invoke(line);
         }
 
-        var failure = await RunAsync(actor, board, driver, order, [.. files.Select(f => f.File)], Say, cancellationToken);
+        var failure = await RunWhileAllowedAsync(actor, board, driver, order, [.. files.Select(f => f.File)], Say, cancellationToken);
         await store.TouchAsync(files.Select(f => f.Artifact.Id), cancellationToken);
         await audit.WriteAsync(actor.Email, "deploy", board, details.Board.Holder?.ReservationId, $"{summary.Replace('\n', ' ')}{(order.Boot ? " and boot" : "")}{(failure is null ? "" : $": {failure.Message}")}", cancellationToken);
         logger.LogInformation("Deploy of {Files} to {Board} by {User}: {Outcome}", summary.Replace('\n', ' '), board, actor.Email, failure?.Message ?? "done");
@@ -132,6 +132,39 @@ public sealed class DeployService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await Project(db.Deployments.Where(d => d.UserId == userId).OrderByDescending(d => d.Id).Take(50)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the deploy while its deployer may deploy to the board: it stops when the reservation ends or a rule takes
+    /// the right away, as a console or a tunnel closes, so a deploy never goes on onto the board's next holder.
+    /// </summary>
+    private async Task<DeployError?> RunWhileAllowedAsync(Actor actor, string board, IDeployDriver driver, DeployOrder order, IReadOnlyList<DeployFile> files, Action<string> say, CancellationToken cancellationToken)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? stoppedBecause = null;
+        var recheck = new AccessRecheck(
+            events,
+            board,
+            async ct => await MayDeployAsync(actor, board, (await catalog.GetBoardAsync(board, ct))?.Board.Holder, ct),
+            reason =>
+            {
+                stoppedBecause = reason;
+                return stopping.CancelAsync();
+            });
+        await using (recheck)
+        {
+            try
+            {
+                return await RunAsync(actor, board, driver, order, files, say, stopping.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // One sentence: the refusal's own ("Only the holder of ...") follows the colon.
+                var stopped = new DeployError(DeployErrorKind.Stopped, $"Deploy to {board} stopped: {char.ToLowerInvariant(stoppedBecause![0])}{stoppedBecause[1..]}");
+                say(stopped.Message);
+                return stopped;
+            }
+        }
     }
 
     private async Task<DeployError?> RunAsync(Actor actor, string board, IDeployDriver driver, DeployOrder order, IReadOnlyList<DeployFile> files, Action<string> say, CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ public static class DeploysApi
         {
             DeployErrorKind.NotFound => StatusCodes.Status404NotFound,
             DeployErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-            DeployErrorKind.Corrupted => StatusCodes.Status409Conflict,
+            DeployErrorKind.Corrupted or DeployErrorKind.Stopped => StatusCodes.Status409Conflict,
             DeployErrorKind.DriverFailed => StatusCodes.Status502BadGateway,
             DeployErrorKind.ExpectTimedOut => StatusCodes.Status504GatewayTimeout,
             _ => StatusCodes.Status400BadRequest,
