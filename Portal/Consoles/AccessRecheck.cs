@@ -1,9 +1,10 @@
 namespace Portal.Consoles;
 
 /// <summary>
-/// Re-decides an open session's right once as it starts and then whenever a reservation of its board or the access
-/// rules change, and ends the session with the reason once the right is gone. It listens on its own event
-/// subscription, so the publisher never waits for the re-decision.
+/// Re-decides an open session's right once as it starts and then whenever a reservation of its board, the access rules
+/// or its user's account (roles, groups, disabled) change, and ends the session with the reason once the right is gone.
+/// Each decision is made for the user as the database has them then: an admin demoted since the session opened is no
+/// longer one. It listens on its own event subscription, so the publisher never waits for the re-decision.
 /// </summary>
 public sealed class AccessRecheck : IAsyncDisposable
 {
@@ -11,11 +12,18 @@ public sealed class AccessRecheck : IAsyncDisposable
     private readonly LabEventSubscription _subscription;
     private readonly Task _loop;
 
-    /// <param name="closingReason">Null while the session may stay open, else why it closes.</param>
+    /// <param name="actor">Who opened the session.</param>
+    /// <param name="closingReason">Null while the session may stay open for the user as they are now, else why it closes.</param>
     /// <param name="close">Ends the session; called at most once.</param>
-    public AccessRecheck(LabEvents events, string board, Func<CancellationToken, Task<string?>> closingReason, Func<string, Task> close)
+    public AccessRecheck(LabEvents events, ActorResolver actors, Actor actor, string board, Func<Actor, CancellationToken, Task<string?>> closingReason, Func<string, Task> close)
     {
-        _subscription = events.Subscribe(e => e is RulesChanged || (e is ReservationChanged r && string.Equals(r.Board, board, StringComparison.OrdinalIgnoreCase)));
+        _subscription = events.Subscribe(e => e switch
+        {
+            RulesChanged => true,
+            UsersChanged changed => changed.UserId is null || changed.UserId == actor.UserId,
+            ReservationChanged changed => string.Equals(changed.Board, board, StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        });
         _loop = Task.Run(async () =>
         {
             try
@@ -24,7 +32,7 @@ public sealed class AccessRecheck : IAsyncDisposable
                 // seconds), and what changed before this subscription sent it nothing.
                 do
                 {
-                    if (await closingReason(_stop.Token) is { } reason)
+                    if (await closingReason(await actors.CurrentAsync(actor, _stop.Token), _stop.Token) is { } reason)
                     {
                         await close(reason);
                         return;

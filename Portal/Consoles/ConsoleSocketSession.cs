@@ -19,7 +19,7 @@ public sealed record ConsoleRequest(string? Type);
 /// the console's bytes in binary frames both ways. Whether the client may watch is decided before it is attached and
 /// again whenever reservations or rules change; whether it may type, on every message it sends.
 /// </summary>
-public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess consoleAccess, ConsoleBreakService breaks, LabEvents events, ILogger<ConsoleSocketSession> logger)
+public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess consoleAccess, ConsoleBreakService breaks, LabEvents events, ActorResolver actors, ILogger<ConsoleSocketSession> logger)
 {
     private const int MaxMessageBytes = 64 * 1024;
 
@@ -45,7 +45,7 @@ public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess con
 
         logger.LogInformation("Console of {Board} attached over the API by {User}", board, actor.Email);
         await using (watcher)
-        await using (new AccessRecheck(events, board, ct => ReadRefusalAsync(actor, board, ct), reason => channel.CloseAsync(WebSocketCloseStatus.PolicyViolation, $"console closed: {reason}")))
+        await using (new AccessRecheck(events, actors, actor, board, (now, ct) => ReadRefusalAsync(now, board, ct), reason => channel.CloseAsync(WebSocketCloseStatus.PolicyViolation, $"console closed: {reason}")))
         {
             var buffer = new byte[MaxMessageBytes];
             try

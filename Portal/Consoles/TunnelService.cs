@@ -24,6 +24,7 @@ public sealed class TunnelService(
     LabCatalog catalog,
     ConsoleAccess consoleAccess,
     LabEvents events,
+    ActorResolver actors,
     AuditLog audit,
     ILogger<TunnelService> logger)
 {
@@ -82,7 +83,7 @@ public sealed class TunnelService(
         logger.LogInformation("Tunnel of {User} to {Board} port {Port} opened", actor.Email, target.Board, target.Port);
         var stream = tcp.GetStream();
         long toBoard = 0, fromBoard = 0;
-        await using (new AccessRecheck(events, target.Board, ct => ClosingReasonAsync(actor, target.Board, ct), async reason =>
+        await using (new AccessRecheck(events, actors, actor, target.Board, (now, ct) => ClosingReasonAsync(actor, now, target.Board, ct), async reason =>
         {
             await channel.CloseAsync(WebSocketCloseStatus.PolicyViolation, $"tunnel closed: {reason}");
             tcp.Close();
@@ -149,9 +150,10 @@ public sealed class TunnelService(
     }
 
     /// <summary>Null while a tunnel may stay open, else why it closes.</summary>
-    private async Task<string?> ClosingReasonAsync(Actor actor, string board, CancellationToken cancellationToken) =>
-        await consoleAccess.DecideAsync(actor, board, cancellationToken) switch
+    private async Task<string?> ClosingReasonAsync(Actor opened, Actor now, string board, CancellationToken cancellationToken) =>
+        await consoleAccess.DecideAsync(now, board, cancellationToken) switch
         {
+            { Holds: false } when opened.IsAdmin && !now.IsAdmin => "you are no longer an admin",
             { Holds: false } => $"reservation of {board} ended",
             { CanType: false } rights => rights.TypeRefusal,
             _ => null,

@@ -30,6 +30,7 @@ public sealed class DeployService(
     ConsoleBroker consoles,
     AuditLog audit,
     LabEvents events,
+    ActorResolver actors,
     TimeProvider timeProvider,
     ILogger<DeployService> logger)
 {
@@ -144,8 +145,10 @@ public sealed class DeployService(
         string? stoppedBecause = null;
         var recheck = new AccessRecheck(
             events,
+            actors,
+            actor,
             board,
-            async ct => await MayDeployAsync(actor, board, (await catalog.GetBoardAsync(board, ct))?.Board.Holder, ct),
+            async (now, ct) => await MayDeployAsync(now, board, (await catalog.GetBoardAsync(board, ct))?.Board.Holder, ct),
             reason =>
             {
                 stoppedBecause = reason;

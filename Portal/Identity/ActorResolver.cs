@@ -17,6 +17,10 @@ public sealed class ActorResolver(IDbContextFactory<ApplicationDbContext> dbFact
         return new Actor(userId, user.Identity?.Name ?? "", await IsAdminAsync(userId, cancellationToken));
     }
 
+    /// <summary>The same user as the database has them now: an admin demoted or disabled since is no longer one.</summary>
+    public async Task<Actor> CurrentAsync(Actor actor, CancellationToken cancellationToken) =>
+        actor with { IsAdmin = await IsAdminAsync(actor.UserId, cancellationToken) };
+
     /// <summary>Whether the user holds the Admin role now and is not disabled.</summary>
     public async Task<bool> IsAdminAsync(string userId, CancellationToken cancellationToken)
     {
