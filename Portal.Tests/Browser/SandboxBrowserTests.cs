@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Portal.Access;
+using Portal.Data;
 using Portal.Sandboxes;
 using Portal.Tests.Support;
 using static Microsoft.Playwright.Assertions;
@@ -52,6 +54,15 @@ public sealed class SandboxBrowserTests : BrowserTest
         await alice.Keyboard.PressAsync("Enter");
         await Expect(screen).ToContainTextAsync(new Regex("echo sandbox-ok.*sandbox-ok"));
         await ScreenshotAsync(alice, "sandbox-terminal");
+
+        // A rule that takes the Sandbox capability away closes the open tab at once, saying why.
+        var denied = await Portal.Services.GetRequiredService<AccessRuleService>().CreateAsync(
+            await Portal.AdminAsync(),
+            new RuleInput(SubjectKind.User, "alice@lab.test", Capability.Sandbox, TargetKind.Board, "pine-01", RuleEffect.Deny),
+            CancellationToken.None);
+        Assert.True(denied.Succeeded, denied.Error);
+        await Expect(terminal).ToHaveAttributeAsync("data-shell-state", "closed");
+        await Expect(screen).ToContainTextAsync("[session closed: you lack the Sandbox capability on board pine-01 (");
 
         await alice.GotoAsync("boards/pine-01");
         await WaitUntilLiveAsync(alice);

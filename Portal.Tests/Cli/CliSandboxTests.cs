@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Access;
+using Portal.Data;
 using Portal.Sandboxes;
 using Portal.Tests.Support;
 
@@ -57,6 +59,27 @@ public sealed class CliSandboxTests : IAsyncLifetime
         Assert.Equal(3, refused.ExitCode);
         Assert.Equal("Only the holder of board pine-01 may do that with its sandbox.", refused.Json.GetProperty("error").GetString());
         Assert.Matches(@"^Sandbox \S+-sandbox-\d+ of pine-01 is TERMINATED\.\n$", status.Stdout);
+    }
+
+    [DockerFact]
+    public async Task ARunningExecEndsWhenARuleTakesTheSandboxCapabilityAway()
+    {
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("denied-later@lab.test"));
+        Assert.Equal(0, (await cli.RunAsync("reserve", "pine-01")).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("sandbox", "pine-01", "launch")).ExitCode);
+        using var exec = cli.Start(cli.Executable, ["sandbox", "pine-01", "exec", "--", "sh", "-c", "echo started; sleep 120"]);
+        var stderr = exec.StandardError.ReadToEndAsync();
+        Assert.Equal("started", (await exec.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))?.Trim());
+
+        var denied = await _portal.Services.GetRequiredService<AccessRuleService>().CreateAsync(
+            await _portal.AdminAsync(),
+            new RuleInput(SubjectKind.User, "denied-later@lab.test", Capability.Sandbox, TargetKind.Board, "pine-01", RuleEffect.Deny),
+            CancellationToken.None);
+        Assert.True(denied.Succeeded, denied.Error);
+
+        await exec.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(3, exec.ExitCode);
+        Assert.Contains("portal: Sandbox shell closed: you lack the Sandbox capability on board pine-01 (", await stderr);
     }
 
     [DockerFact]

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Access;
 using Portal.Consoles;
 using Portal.Hardware;
 using Portal.Hardware.Containers;
@@ -96,7 +97,7 @@ public static class SandboxesApi
         };
     }
 
-    private static async Task<IResult> ExecAsync(string name, string[]? command, int? columns, int? rows, HttpContext context, SandboxService sandboxes)
+    private static async Task<IResult> ExecAsync(string name, string[]? command, int? columns, int? rows, HttpContext context, SandboxService sandboxes, LabEvents events, ActorResolver actors)
     {
         var ct = context.RequestAborted;
         var actor = await Actor.OfAsync(context);
@@ -129,19 +130,28 @@ public static class SandboxesApi
             return TypedResults.Empty;
         }
 
+        // Ended by the client, the command, or the recheck once the user may no longer use the sandbox.
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using (shell)
+        await using (new AccessRecheck(events, actors, actor, name, async (now, recheck) =>
+            await sandboxes.RefusalAsync(now, sandbox.UserId, name, recheck) is { } refusal ? AccessRefusal.AsReason(refusal) : null,
+            async reason =>
+            {
+                await channel.CloseAsync(WebSocketCloseStatus.PolicyViolation, $"sandbox shell closed: {reason}");
+                await session.CancelAsync();
+            }))
         {
             var input = Task.Run(() => TypeIntoAsync(socket, shell, ct), CancellationToken.None);
             var buffer = new byte[64 * 1024];
             try
             {
                 int read;
-                while ((read = await shell.ReadAsync(buffer, ct)) > 0)
+                while ((read = await shell.ReadAsync(buffer, session.Token)) > 0)
                 {
-                    await channel.SendBinaryAsync(buffer.AsMemory(0, read), ct);
+                    await channel.SendBinaryAsync(buffer.AsMemory(0, read), session.Token);
                 }
 
-                var code = await shell.ExitCodeAsync(ct);
+                var code = await shell.ExitCodeAsync(session.Token);
                 await channel.SendTextAsync(JsonSerializer.Serialize(new { type = "exit", code }, JsonSerializerOptions.Web), ct);
                 await channel.CloseAsync(WebSocketCloseStatus.NormalClosure, "exited");
             }

@@ -162,8 +162,7 @@ public sealed class DeployService(
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // One sentence: the refusal's own ("Only the holder of ...") follows the colon.
-                var stopped = new DeployError(DeployErrorKind.Stopped, $"Deploy to {board} stopped: {char.ToLowerInvariant(stoppedBecause![0])}{stoppedBecause[1..]}");
+                var stopped = new DeployError(DeployErrorKind.Stopped, $"Deploy to {board} stopped: {AccessRefusal.AsReason(stoppedBecause!)}.");
                 say(stopped.Message);
                 return stopped;
             }

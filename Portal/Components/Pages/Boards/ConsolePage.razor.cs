@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Portal.Access;
 using Portal.Components.Shared;
 using Portal.Consoles;
 using Portal.Data;
@@ -145,15 +146,16 @@ public partial class ConsolePage
         new(await Sandboxes.OpenShellAsync(_viewer, sandboxId, columns, rows, cancellationToken));
 
     private static bool SandboxMayClose(int sandboxId, LabEvent labEvent) =>
-        labEvent is UsersChanged || labEvent is SandboxChanged changed && changed.SandboxId == sandboxId;
+        labEvent is UsersChanged or RulesChanged || labEvent is SandboxChanged changed && changed.SandboxId == sandboxId;
 
+    // The rule the sandbox service applies to opening a shell, for the viewer as the database has them now.
     private async Task<string?> SandboxClosingReasonAsync(int sandboxId, LabEvent labEvent) => labEvent switch
     {
         SandboxChanged { Status: not SandboxStatus.Ready } changed when changed.SandboxId == sandboxId => $"sandbox {changed.Status.ToString().ToUpperInvariant()}",
-        UsersChanged => await Sandboxes.LatestForBoardAsync(Name, CancellationToken.None) is { } sandbox && sandbox.Id == sandboxId
-            && (await Commands.ActorAsync()).IsHolderOrAdmin(sandbox.UserId)
-                ? null
-                : "only the holder and admins use this sandbox",
+        UsersChanged or RulesChanged => await Sandboxes.GetAsync(sandboxId, CancellationToken.None) is { } sandbox
+            && await Sandboxes.RefusalAsync(await Commands.ActorAsync(), sandbox.UserId, Name, CancellationToken.None) is { } refusal
+                ? AccessRefusal.AsReason(refusal)
+                : null,
         _ => null,
     };
 
