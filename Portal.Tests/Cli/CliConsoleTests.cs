@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Cli;
@@ -46,6 +47,30 @@ public sealed class CliConsoleTests : IAsyncLifetime
         Assert.Equal("portal: You may not type into pine-01: only the holder types.\n", refused.Stderr);
         Assert.True(typed.ExitCode == 0, typed.ToString());
         Assert.False(File.Exists(_board.PathOf("stranger-was-here")));
+    }
+
+    [SocatFact]
+    public async Task AnAdminDemotedWhileAttachedMayNoLongerTypeIntoABoardTheyDoNotHold()
+    {
+        // An admin types into any board; demoted, into none they do not hold, from the next key on.
+        using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("console-ops@lab.test"));
+        var users = _portal.Services.GetRequiredService<UserAdminService>();
+        var ops = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "console-ops@lab.test");
+        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: true, [], CancellationToken.None)).Succeeded);
+        using var console = cli.Start(cli.Executable, ["console", "pine-01"]);
+        var stderr = console.StandardError.ReadToEndAsync();
+        await console.StandardInput.WriteAsync($"touch {_board.PathOf("typed-as-admin")}\r");
+        await console.StandardInput.FlushAsync();
+        await PtyPair.WaitUntilAsync(() => File.Exists(_board.PathOf("typed-as-admin")), "the admin's command to reach the board");
+
+        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: false, [], CancellationToken.None)).Succeeded);
+        await console.StandardInput.WriteAsync($"touch {_board.PathOf("typed-when-demoted")}\r");
+        await console.StandardInput.FlushAsync();
+
+        await console.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(3, console.ExitCode);
+        Assert.Equal("portal: You may not type into pine-01: only the holder types.\n", await stderr);
+        Assert.False(File.Exists(_board.PathOf("typed-when-demoted")));
     }
 
     [SocatFact]

@@ -17,7 +17,8 @@ public sealed record ConsoleRequest(string? Type);
 /// A board's console over a WebSocket, for the API and the <c>portal console</c> command: attached to the board's one
 /// console connection like a browser tab (the scrollback first, the same flow control, the same recording), with
 /// the console's bytes in binary frames both ways. Whether the client may watch is decided before it is attached and
-/// again whenever reservations or rules change; whether it may type, on every message it sends.
+/// again whenever its board's reservations, the rules or the user's account change; whether it may type, on every
+/// message it sends.
 /// </summary>
 public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess consoleAccess, ConsoleBreakService breaks, LabEvents events, ActorResolver actors, ILogger<ConsoleSocketSession> logger)
 {
@@ -65,8 +66,9 @@ public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess con
                         continue;
                     }
 
-                    // Decided again for every message: a release or a rule change takes effect at the next key.
-                    rights = await consoleAccess.DecideAsync(actor, board, cancellationToken);
+                    // Decided again for every message, for the user as they are now: a release, a rule change or an admin's
+                    // demotion takes effect at the next key.
+                    rights = await consoleAccess.DecideAsync(await actors.CurrentAsync(actor, cancellationToken), board, cancellationToken);
                     if (!rights.CanType)
                     {
                         logger.LogWarning("Input to the console of {Board} by {User} refused: {Reason}", board, actor.Email, rights.TypeRefusal);
@@ -111,7 +113,7 @@ public sealed class ConsoleSocketSession(ConsoleBroker broker, ConsoleAccess con
             return;
         }
 
-        var refusal = await breaks.SendAsync(actor, watcher, cancellationToken);
+        var refusal = await breaks.SendAsync(await actors.CurrentAsync(actor, cancellationToken), watcher, cancellationToken);
         await channel.SendTextAsync(Json(refusal is null ? new ConsoleNotice("break") : new ConsoleNotice("refused", Detail: refusal)), cancellationToken);
     }
 
