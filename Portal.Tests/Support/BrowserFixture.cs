@@ -22,14 +22,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         // (QEMU, dockerd, PostgreSQL) load both cores; Playwright's 5 s default for assertions failed there.
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            // Without the networking flags Chromium keeps calling hosts this closed network refuses.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        Browser = await LaunchAsync(_playwright);
     }
+
+    /// <summary>
+    /// Puts a new browser in place of one that stopped answering (a context's close never returned), so the tests after
+    /// it do not wait on it; the stuck one ends with Playwright's driver.
+    /// </summary>
+    public async Task ReplaceBrowserAsync() => Browser = await LaunchAsync(_playwright!);
 
     public async Task DisposeAsync()
     {
@@ -39,4 +39,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             _playwright.Dispose();
         }
     }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        // Without the networking flags Chromium keeps calling hosts this closed network refuses.
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
 }
