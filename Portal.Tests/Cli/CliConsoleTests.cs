@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Cli;
@@ -54,16 +53,14 @@ public sealed class CliConsoleTests : IAsyncLifetime
     {
         // An admin types into any board; demoted, into none they do not hold, from the next key on.
         using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("console-ops@lab.test"));
-        var users = _portal.Services.GetRequiredService<UserAdminService>();
-        var ops = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "console-ops@lab.test");
-        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: true, [], CancellationToken.None)).Succeeded);
+        await _portal.SetAdminAsync("console-ops@lab.test", isAdmin: true);
         using var console = cli.Start(cli.Executable, ["console", "pine-01"]);
         var stderr = console.StandardError.ReadToEndAsync();
         await console.StandardInput.WriteAsync($"touch {_board.PathOf("typed-as-admin")}\r");
         await console.StandardInput.FlushAsync();
         await PtyPair.WaitUntilAsync(() => File.Exists(_board.PathOf("typed-as-admin")), "the admin's command to reach the board");
 
-        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: false, [], CancellationToken.None)).Succeeded);
+        await _portal.SetAdminAsync("console-ops@lab.test", isAdmin: false);
         await console.StandardInput.WriteAsync($"touch {_board.PathOf("typed-when-demoted")}\r");
         await console.StandardInput.FlushAsync();
 

@@ -117,14 +117,12 @@ public sealed class CliTunnelTests : IAsyncLifetime
     {
         // An admin needs no reservation for a tunnel; demoted, they are a user who does not hold the board.
         using var cli = new PortalCli(_url, await _portal.CreateTokenAsync("ops@lab.test"));
-        var users = _portal.Services.GetRequiredService<UserAdminService>();
-        var ops = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == "ops@lab.test");
-        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: true, [], CancellationToken.None)).Succeeded);
+        await _portal.SetAdminAsync("ops@lab.test", isAdmin: true);
         using var ssh = cli.Start("ssh", [.. SshOptions(_sshd.Port), $"{SshdFixture.User}@rpi-02", "echo started; sleep 120"]);
         var stderr = ssh.StandardError.ReadToEndAsync();
         Assert.Equal("started", await ssh.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
 
-        Assert.True((await users.UpdateAsync(await _portal.AdminAsync(), ops.Id, isAdmin: false, [], CancellationToken.None)).Succeeded);
+        await _portal.SetAdminAsync("ops@lab.test", isAdmin: false);
 
         await ssh.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEqual(0, ssh.ExitCode);

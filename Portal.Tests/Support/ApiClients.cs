@@ -16,6 +16,15 @@ public static class ApiClients
         return client;
     }
 
+    /// <summary>Makes an existing user an admin, or no longer one, as an admin would on the Users page.</summary>
+    public static async Task SetAdminAsync(this PortalFactory portal, string email, bool isAdmin)
+    {
+        var users = portal.Services.GetRequiredService<UserAdminService>();
+        var user = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email);
+        var changed = await users.UpdateAsync(await portal.AdminAsync(), user.Id, isAdmin, user.Groups, CancellationToken.None);
+        Assert.True(changed.Succeeded, changed.Error);
+    }
+
     public static async Task<string> CreateTokenAsync(this PortalFactory portal, string email, DateTime? expiresAt = null)
     {
         var users = portal.Services.GetRequiredService<UserAdminService>();

@@ -22,8 +22,7 @@ public sealed class DeployTests
         var image = await QemuImage.BuildAsync($"deployed-{Guid.NewGuid():N}");
         await using var portal = await QemuPortal.StartAsync();
         var client = await portal.TokenClientAsync("deployer@lab.test");
-        var kernel = await ArtifactTests.UploadAsync(client, "vmlinuz", await File.ReadAllBytesAsync(image.Kernel));
-        var initrd = await ArtifactTests.UploadAsync(client, "initrd", await File.ReadAllBytesAsync(image.Initrd));
+        var (kernel, initrd) = await UploadAsync(client, image);
         var reservation = await ReserveAsync(client, "qemu-01");
 
         var response = await client.PostAsJsonAsync("/api/v1/boards/qemu-01/deploy", new ApiDeployRequest(
@@ -47,8 +46,7 @@ public sealed class DeployTests
         var image = await QemuImage.BuildAsync($"stopped-{Guid.NewGuid():N}");
         await using var portal = await QemuPortal.StartAsync();
         var client = await portal.TokenClientAsync("stopper@lab.test");
-        var kernel = await ArtifactTests.UploadAsync(client, "vmlinuz", await File.ReadAllBytesAsync(image.Kernel));
-        var initrd = await ArtifactTests.UploadAsync(client, "initrd", await File.ReadAllBytesAsync(image.Initrd));
+        var (kernel, initrd) = await UploadAsync(client, image);
         var reservation = await ReserveAsync(client, "qemu-01");
         var deploying = client.PostAsJsonAsync("/api/v1/boards/qemu-01/deploy", new ApiDeployRequest(
             new() { ["kernel"] = kernel.Digest, ["initrd"] = initrd.Digest },
@@ -105,6 +103,10 @@ public sealed class DeployTests
 
         return problem.Detail;
     }
+
+    private static async Task<(ApiArtifact Kernel, ApiArtifact Initrd)> UploadAsync(HttpClient client, QemuImage image) =>
+        (await ArtifactTests.UploadAsync(client, "vmlinuz", await File.ReadAllBytesAsync(image.Kernel)),
+         await ArtifactTests.UploadAsync(client, "initrd", await File.ReadAllBytesAsync(image.Initrd)));
 
     private static async Task<ApiReservation> ReserveAsync(HttpClient client, string board)
     {
