@@ -17,18 +17,10 @@ public sealed class LifecycleWritesTests : IDisposable
     public void Dispose() => _database.Dispose();
 
     [Fact]
-    public async Task WritesThatWaitedCommitTogetherAndOneThatFailsLosesOnlyItsOwnChanges()
+    public async Task WritesThatWaitedCommitTogether()
     {
-        // The first write holds the lead until the others wait behind it.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = _writes.RunAsync(
-            async (db, ct) =>
-            {
-                await SaveAsync(db, "first", ct);
-                await gate.Task;
-                return db.Database.CurrentTransaction!.TransactionId;
-            },
-            CancellationToken.None);
+        var first = HoldTheLead(gate.Task);
         var waited = Enumerable.Range(0, 10).Select(i => _writes.RunAsync(
             async (db, ct) =>
             {
@@ -36,7 +28,22 @@ public sealed class LifecycleWritesTests : IDisposable
                 return db.Database.CurrentTransaction!.TransactionId;
             },
             CancellationToken.None)).ToList();
-        var failing = _writes.RunAsync<Guid>(
+        gate.SetResult();
+
+        var firstTransaction = await first.WaitAsync(TimeSpan.FromSeconds(30));
+        var transactions = await Task.WhenAll(waited).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Single(transactions.Distinct());
+        Assert.NotEqual(firstTransaction, transactions[0]);
+        Assert.Equal(["first", .. Enumerable.Range(0, 10).Select(i => $"waited-{i}")], await SavedAsync());
+    }
+
+    [Fact]
+    public async Task AWriteThatFailsOrUndoesItselfInAGroupLosesOnlyItsOwnChanges()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = HoldTheLead(gate.Task);
+        var before = Enumerable.Range(0, 5).Select(i => SaveOneAsync($"before-{i}", CancellationToken.None)).ToList();
+        var failing = _writes.RunAsync<bool>(
             async (db, ct) =>
             {
                 await SaveAsync(db, "failing", ct);
@@ -51,24 +58,19 @@ public sealed class LifecycleWritesTests : IDisposable
             },
             CancellationToken.None);
         using var callerLeft = new CancellationTokenSource();
-        var withdrawn = _writes.RunAsync(
-            async (db, ct) =>
-            {
-                await SaveAsync(db, "withdrawn", ct);
-                return true;
-            },
-            callerLeft.Token);
+        var withdrawn = SaveOneAsync("withdrawn", callerLeft.Token);
+        var after = Enumerable.Range(0, 5).Select(i => SaveOneAsync($"after-{i}", CancellationToken.None)).ToList();
         await callerLeft.CancelAsync();
         gate.SetResult();
 
-        var firstTransaction = await first.WaitAsync(TimeSpan.FromSeconds(30));
-        var transactions = await Task.WhenAll(waited).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Single(transactions.Distinct());
-        Assert.NotEqual(firstTransaction, transactions[0]);
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll([.. before, .. after]).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("The write found the board gone.", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);
         Assert.Null(await undone);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => withdrawn);
-        Assert.Equal(["first", .. Enumerable.Range(0, 10).Select(i => $"waited-{i}")], await SavedAsync());
+        Assert.Equal(
+            ["first", .. Enumerable.Range(0, 5).Select(i => $"before-{i}"), .. Enumerable.Range(0, 5).Select(i => $"after-{i}")],
+            await SavedAsync());
     }
 
     [Fact]
@@ -85,6 +87,24 @@ public sealed class LifecycleWritesTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 300), (await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60))).Order());
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"write-{i}").Order(), (await SavedAsync()).Order());
     }
+
+    // A first write that keeps the lead until the gate opens, so that the writes started meanwhile wait and form one group.
+    private Task<Guid> HoldTheLead(Task gate) => _writes.RunAsync(
+        async (db, ct) =>
+        {
+            await SaveAsync(db, "first", ct);
+            await gate;
+            return db.Database.CurrentTransaction!.TransactionId;
+        },
+        CancellationToken.None);
+
+    private Task<bool> SaveOneAsync(string action, CancellationToken cancellationToken) => _writes.RunAsync(
+        async (db, ct) =>
+        {
+            await SaveAsync(db, action, ct);
+            return true;
+        },
+        cancellationToken);
 
     private static Task SaveAsync(ApplicationDbContext db, string action, CancellationToken cancellationToken)
     {

@@ -1,22 +1,21 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Data;
 
 namespace Portal.Reservations;
 
 /// <summary>
 /// The reservation lifecycle's writes of this process (grants, releases, expiries and the other state changes), one
-/// group at a time. The writes that wait while a group commits form the next group: one transaction with a savepoint
-/// for each, so one commit serves them all. On SQLite each commit syncs the log to disk, which took two thirds of a
+/// group at a time. The writes that wait while a group commits form the next group: one transaction, so one commit
+/// serves them all. On SQLite each commit syncs the log to disk, which took two thirds of a
 /// grant's time in the write lock when every write committed alone.
 /// </summary>
 /// <remarks>
 /// There is no writer thread. The caller who finds nobody writing leads: it commits groups until its own write is in
-/// one, then hands the lead to the caller of the oldest write still waiting. A write that throws is rolled back to its
-/// savepoint, so the others still commit, and is then tried once more on its own; its caller gets that try's outcome.
-/// On PostgreSQL, two portals' groups can deadlock on each other's rows where single writes could not, and the
+/// one, then hands the lead to the caller of the oldest write still waiting. A write that throws (or undoes itself)
+/// rolls its whole group back, and each of the group's writes is then tried once more on its own: the others still
+/// commit, and the failing write's caller gets its own try's outcome. On PostgreSQL, two portals' groups can deadlock on each other's rows where single writes could not, and the
 /// database breaks that by failing a write in one of them. If a group's commit fails, each of its writes is tried on
 /// its own. A write, once started, runs to its end; its caller's cancellation only withdraws it before then.
 /// </remarks>
@@ -24,8 +23,6 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
 {
     // Enough to share one commit among every request of a busy lab, few enough to keep a transaction short.
     private const int MaxGroup = 64;
-
-    private const string Savepoint = "lifecycle_write";
 
     private readonly ConcurrentQueue<PendingWrite> _waiting = new();
 
@@ -106,71 +103,51 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
 
     private async Task CommitAsync(List<PendingWrite> group)
     {
-        if (group.Count <= 1)
+        if (group.Count > 1 && await TryCommitTogetherAsync(group))
         {
-            foreach (var write in group)
-            {
-                write.Finish(await CommitAloneAsync(write));
-            }
-
+            group.ForEach(write => write.Finish(null));
             return;
         }
 
-        List<PendingWrite> again = [];
+        foreach (var write in group)
+        {
+            write.Finish(write.CancellationToken.IsCancellationRequested ? new OperationCanceledException(write.CancellationToken) : await CommitAloneAsync(write));
+        }
+    }
+
+    // The whole group in one transaction, without a savepoint per write (two statements each, inside the write lock): a
+    // write that undoes itself or fails sends the whole group back, and its writes are then run alone. Those are rare
+    // (a queue entry claimed meanwhile, a broken database), and a second run starts from nothing, as a write must allow.
+    private async Task<bool> TryCommitTogetherAsync(List<PendingWrite> group)
+    {
+        var committing = false;
         try
         {
             await using var db = await ContextAsync();
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             foreach (var write in group)
             {
-                if (!await TryRunAsync(db, transaction, write))
-                {
-                    again.Add(write);
-                }
+                await write.RunAsync(db);
+                db.ChangeTracker.Clear();
             }
 
+            committing = true;
             await transaction.CommitAsync(CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "{Count} reservation writes could not commit together; each is tried on its own", group.Count);
-            again = group;
-        }
-
-        foreach (var write in group.Except(again))
-        {
-            write.Finish(null);
-        }
-
-        foreach (var write in again)
-        {
-            write.Finish(write.CancellationToken.IsCancellationRequested ? new OperationCanceledException(write.CancellationToken) : await CommitAloneAsync(write));
-        }
-    }
-
-    private async Task<bool> TryRunAsync(ApplicationDbContext db, IDbContextTransaction transaction, PendingWrite write)
-    {
-        await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
-        try
-        {
-            await write.RunAsync(db);
-            await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
             return true;
         }
         catch (Undo)
         {
-            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
-            return true;
+            return false;
+        }
+        catch (Exception ex) when (committing)
+        {
+            logger.LogWarning(ex, "{Count} reservation writes could not commit together; each is tried on its own", group.Count);
+            return false;
         }
         catch (Exception ex)
         {
-            logger.LogDebug(ex, "A reservation write failed in a group; it is rolled back and tried on its own");
-            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
+            logger.LogDebug(ex, "A reservation write failed in a group of {Count}; the group is rolled back and each write tried on its own", group.Count);
             return false;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
         }
     }
 
@@ -194,7 +171,7 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
         }
     }
 
-    // A write is undone by its savepoint, or alone by its transaction, so each SaveChanges in it needs no savepoint of its
+    // A write is undone with its group's transaction, or alone by its own, so each SaveChanges in it needs no savepoint of its
     // own (two statements each) where a statement that fails leaves the transaction usable: on SQLite it undoes only
     // itself (a unique index refusing a second holder). On PostgreSQL it fails the transaction, and EF Core's savepoint
     // is what lets the write go on.
