@@ -264,6 +264,11 @@ public sealed class SecurityTests : IAsyncLifetime
         var policy = response.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("script-src 'self' 'nonce-", policy);
         Assert.Contains("frame-ancestors 'none'", policy);
+
+        // The API answers data, which nothing may run or load from.
+        var api = await _portal.CreateClient().GetAsync("/api/v1/boards");
+        Assert.Equal("nosniff", api.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("default-src 'none'; frame-ancestors 'none'", api.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     [Fact]

@@ -85,24 +85,31 @@ public static class WebSecurityExtensions
 
         app.Use(async (context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-            context.Items[NonceKey] = nonce;
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
             headers.XFrameOptions = "DENY";
-
-            // Scripts only from the portal itself (and the import map Blazor writes inline, by nonce); MudBlazor and
-            // xterm.js set inline styles, so styles may be inline. The circuit's WebSocket is same-origin ('self').
-            // The API reference at /scalar starts itself with an inline script and shows no user data.
-            var scripts = context.Request.Path.StartsWithSegments("/scalar") ? "'self' 'unsafe-inline'" : $"'self' 'nonce-{nonce}'";
-            headers.ContentSecurityPolicy =
-                $"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-                "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api") ? ApiPolicy : PagePolicy(context);
             await next(context);
         });
         app.UseRateLimiter();
         return app;
+    }
+
+    // The API answers data, never a document to run: nothing may load from it, and it needs no nonce (nor the random
+    // bytes of one on every call).
+    private const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+    // Scripts only from the portal itself (and the import map Blazor writes inline, by nonce); MudBlazor and xterm.js
+    // set inline styles, so styles may be inline. The circuit's WebSocket is same-origin ('self'). The API reference at
+    // /scalar starts itself with an inline script and shows no user data.
+    private static string PagePolicy(HttpContext context)
+    {
+        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        context.Items[NonceKey] = nonce;
+        var scripts = context.Request.Path.StartsWithSegments("/scalar") ? "'self' 'unsafe-inline'" : $"'self' 'nonce-{nonce}'";
+        return $"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+            "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
     }
 
     /// <summary>The nonce this response's Content-Security-Policy allows inline scripts with.</summary>
