@@ -167,6 +167,30 @@ public sealed class ReservationTests : IDisposable
     }
 
     [Fact]
+    public async Task AnExpiryOvertakenByAnExtensionLeavesTheLeaseRunning()
+    {
+        await _lab.SeedAsync(["rpi4/rpi-1"], "alice");
+        var granted = (await _lab.Lifecycle.ReserveBoardAsync(User("alice"), "rpi-1", TimeSpan.FromMinutes(30), _ct)).Reservation!;
+        _lab.Clock.Advance(TimeSpan.FromMinutes(30));
+        var dueBy = _lab.Clock.GetUtcNow().UtcDateTime;
+        await _lab.Lifecycle.ExtendAsync(User("alice"), granted.Id, TimeSpan.FromMinutes(10), _ct);
+
+        // The clock found the lease due, then the extension committed before the expiry's write.
+        await using (var db = _lab.Database.CreateDbContext())
+        {
+            Assert.Equal(0, await db.Reservations.EndAsync(granted.Id, ReservationState.Expired, "system", dueBy, onlyIfDueBy: dueBy, _ct));
+        }
+
+        Assert.Equal(ReservationState.Active, (await _lab.Queries.GetAsync(granted.Id, _ct))!.State);
+        _lab.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, await _lab.Lifecycle.ExpireDueAsync(_ct));
+        var expired = (await _lab.Queries.GetAsync(granted.Id, _ct))!;
+        Assert.Equal(ReservationState.Expired, expired.State);
+        Assert.Equal(_lab.Clock.GetUtcNow().UtcDateTime, expired.EndedAt);
+        Assert.Equal(DateTimeKind.Utc, expired.EndedAt!.Value.Kind);
+    }
+
+    [Fact]
     public async Task ExtensionAddsTimeButNeverBeyondTheMaximumFromNow()
     {
         await _lab.SeedAsync(["rpi4/rpi-1"], "alice");

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Portal.Data;
 
 namespace Portal.Reservations;
@@ -44,14 +45,28 @@ internal static class ReservationTransitions
                 cancellationToken);
 
     /// <summary>Preparing or Active → Released or Expired at once, when there is no teardown to run; the board is free.</summary>
-    public static Task<int> EndAsync(this DbSet<Reservation> reservations, int id, ReservationState endsAs, string endedBy, DateTime now, DateTime? onlyIfDueBy, CancellationToken cancellationToken) =>
-        Releasable(reservations, id, onlyIfDueBy)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(r => r.State, endsAs)
-                    .SetProperty(r => r.ActiveBoardId, (int?)null)
-                    .SetProperty(r => r.EndedAt, now)
-                    .SetProperty(r => r.EndedBy, endedBy),
+    /// <remarks>
+    /// In SQL, where the others are LINQ: every release without a teardown script runs this inside the write lock, and
+    /// EF Core's lookup of the LINQ update in its query cache (there are no compiled updates) cost more than the update.
+    /// </remarks>
+    public static Task<int> EndAsync(this DbSet<Reservation> reservations, int id, ReservationState endsAs, string endedBy, DateTime now, DateTime? onlyIfDueBy, CancellationToken cancellationToken)
+    {
+        var database = reservations.GetService<ICurrentDbContext>().Context.Database;
+        var (state, preparing, active) = (endsAs.ToString(), nameof(ReservationState.Preparing), nameof(ReservationState.Active));
+        return onlyIfDueBy is { } dueBy
+            ? database.ExecuteSqlAsync(
+                $"""
+                UPDATE "Reservations" SET "State" = {state}, "ActiveBoardId" = NULL, "EndedAt" = {now}, "EndedBy" = {endedBy}
+                WHERE "Id" = {id} AND "State" IN ({preparing}, {active}) AND "ExpiresAt" <= {dueBy}
+                """,
+                cancellationToken)
+            : database.ExecuteSqlAsync(
+                $"""
+                UPDATE "Reservations" SET "State" = {state}, "ActiveBoardId" = NULL, "EndedAt" = {now}, "EndedBy" = {endedBy}
+                WHERE "Id" = {id} AND "State" IN ({preparing}, {active})
+                """,
                 cancellationToken);
+    }
 
     /// <summary>Releasing → Released or Expired: the teardown finished; the board is free.</summary>
     public static Task<int> FinishReleaseAsync(this DbSet<Reservation> reservations, int id, ReservationState endsAs, string? teardownOutput, CancellationToken cancellationToken) =>
