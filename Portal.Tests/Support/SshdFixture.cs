@@ -11,6 +11,13 @@ public sealed class SshdFactAttribute : FactAttribute
     public SshdFactAttribute() => Skip = IntegrationRequirement.SkipReasonUnless(SshdFixture.Available, $"{SshdFixture.SshdPath} (run as root)");
 }
 
+/// <summary>A test against a real sshd and the real Docker engine (a sandbox reached through the portal).</summary>
+public sealed class SshdAndDockerFactAttribute : FactAttribute
+{
+    public SshdAndDockerFactAttribute() =>
+        Skip = IntegrationRequirement.SkipReasonUnless(SshdFixture.Available && File.Exists(DockerEngine.Socket), $"{SshdFixture.SshdPath} (run as root) and a Docker engine at {DockerEngine.Socket}");
+}
+
 /// <summary>A browser test against a real sshd: needs both Chromium and <see cref="SshdFixture"/>.</summary>
 public sealed class ChromiumAndSshdFactAttribute : FactAttribute
 {
