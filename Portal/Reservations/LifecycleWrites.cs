@@ -8,16 +8,16 @@ namespace Portal.Reservations;
 /// <summary>
 /// The reservation lifecycle's writes of this process (grants, releases, expiries and the other state changes), one
 /// group at a time. The writes that wait while a group commits form the next group: one transaction, so one commit
-/// serves them all. On SQLite each commit syncs the log to disk, which took two thirds of a
-/// grant's time in the write lock when every write committed alone.
+/// serves them all. On SQLite each commit syncs the log to disk, which took two thirds of a grant's time in the write
+/// lock when every write committed alone.
 /// </summary>
 /// <remarks>
 /// There is no writer thread. The caller who finds nobody writing leads: it commits groups until its own write is in
 /// one, then hands the lead to the caller of the oldest write still waiting. A write that throws (or undoes itself)
 /// rolls its whole group back, and each of the group's writes is then tried once more on its own: the others still
-/// commit, and the failing write's caller gets its own try's outcome. On PostgreSQL, two portals' groups can deadlock on each other's rows where single writes could not, and the
-/// database breaks that by failing a write in one of them. If a group's commit fails, each of its writes is tried on
-/// its own. A write, once started, runs to its end; its caller's cancellation only withdraws it before then.
+/// commit, and the failing write's caller gets its own try's outcome. On PostgreSQL, two portals' groups can deadlock
+/// on each other's rows where single writes could not, and the database breaks that by failing a write in one of them.
+/// If a group's commit fails, each of its writes is tried on its own. A write, once started, runs to its end; its caller's cancellation only withdraws it before then.
 /// </remarks>
 public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFactory, ILogger<LifecycleWrites> logger)
 {
@@ -171,10 +171,10 @@ public sealed class LifecycleWrites(IDbContextFactory<ApplicationDbContext> dbFa
         }
     }
 
-    // A write is undone with its group's transaction, or alone by its own, so each SaveChanges in it needs no savepoint of its
-    // own (two statements each) where a statement that fails leaves the transaction usable: on SQLite it undoes only
-    // itself (a unique index refusing a second holder). On PostgreSQL it fails the transaction, and EF Core's savepoint
-    // is what lets the write go on.
+    // A write is undone with its group's transaction, or alone with its own, so each SaveChanges in it needs no
+    // savepoint of its own (two statements each) where a statement that fails leaves the transaction usable: on SQLite
+    // it undoes only itself (a unique index refusing a second holder). On PostgreSQL it fails the transaction, and EF
+    // Core's savepoint is what lets the write go on.
     private async Task<ApplicationDbContext> ContextAsync()
     {
         var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
